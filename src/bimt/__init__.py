@@ -3,12 +3,41 @@
 The public API, in the order data flows: tasks -> model -> training -> analysis -> plots.
 """
 
+from bimt.model import (
+    Grid1D,
+    Grid2D,
+    SpatialRNN,
+    active_connections,
+    connection_cost,
+    geometry_from_dict,
+    importance,
+    relocate,
+    swap_delta,
+    swap_slots,
+    wiring_length,
+)
 from bimt.tasks import Batch, TaskSuite, make_suite
+from bimt.training import Run, TrainConfig, load_run, train
 
 __all__ = [
     "Batch",
+    "Grid1D",
+    "Grid2D",
+    "Run",
+    "SpatialRNN",
     "TaskSuite",
+    "TrainConfig",
+    "active_connections",
+    "connection_cost",
+    "geometry_from_dict",
+    "importance",
+    "load_run",
     "make_suite",
+    "relocate",
+    "swap_delta",
+    "swap_slots",
+    "train",
+    "wiring_length",
 ]
 
 __version__ = "0.1.0"
