@@ -66,7 +66,7 @@ def test_sparsity_summary_counts_by_hand():
     tv = np.array([[1e-3, 1e-3], [0.0, 5e-4], [2e-3, 0.0], [0.0, 0.0]])
     got = sparsity_summary(model, tv)
     assert got == {
-        "n_active_neurons": 2,
+        "active_neurons": 2,
         "active_connections": 4,
         "active_recurrent_connections": 3,
         "wiring_length": pytest.approx(1.5),

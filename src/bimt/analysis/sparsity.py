@@ -36,13 +36,13 @@ def sparsity_summary(
 ) -> dict[str, Any]:
     """The sparsity measures of one network (JSON-able).
 
-    n_active_neurons: neurons with summed task variance > active_threshold (tv [N, n_tasks]);
+    active_neurons: neurons with summed task variance > active_threshold (tv [N, n_tasks]);
     active_connections: |w| > connection_threshold over W_in, W and W_out;
     active_recurrent_connections: the same over W only (what wiring length measures);
     wiring_length: Σ D_ab over active recurrent connections (unweighted by |w|).
     """
     return {
-        "n_active_neurons": int(active_neurons(tv, active_threshold).sum()),
+        "active_neurons": int(active_neurons(tv, active_threshold).sum()),
         "active_connections": active_connections(model, connection_threshold, which="all"),
         "active_recurrent_connections": active_connections(
             model, connection_threshold, which="recurrent"

@@ -1,0 +1,158 @@
+"""analyze_run end to end on a hand-wired network, and its caching."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import bimt.analysis.analyze as analyze_mod
+from bimt.analysis.analyze import analyze_run
+from bimt.model import Grid2D, SpatialRNN
+
+from .fakes import FakeSuite, make_batch
+
+
+def three_task_suite() -> FakeSuite:
+    """Task j varies input channel j across 4 trials (values 0..3) after onset t = 1."""
+    batches = {}
+    for j, name in enumerate(("go", "anti", "dm1")):
+        x = np.zeros((3, 4, 3))
+        x[1:, :, j] = np.arange(4)
+        y = np.zeros((3, 4), dtype=np.int64)
+        batches[name] = make_batch(x, j, fixation_end=1, labels=y)
+    return FakeSuite(batches)
+
+
+def row_net() -> SpatialRNN:
+    """3×3 grid; grid row j copies input channel j (gains 1, 2, 3): row j serves task j."""
+    model = SpatialRNN(3, 2, Grid2D(3, 3))
+    with torch.no_grad():
+        model.w_rec.zero_()
+        model.b_rec.zero_()
+        model.w_in.zero_()
+        for j in range(3):
+            for c in range(3):
+                model.w_in[3 * j + c, j] = 1.0 + c
+        model.w_out.zero_()
+        model.b_out.copy_(torch.tensor([1.0, 0.0]))  # always "fixate": every label is 0
+    return model
+
+
+class FakeRun:
+    def __init__(self, path: Path, model: SpatialRNN):
+        self.path, self._model, self._suite = path, model, three_task_suite()
+
+    def model(self, device="cpu"):
+        return self._model.to(device)
+
+    def suite(self):
+        return self._suite
+
+
+@pytest.fixture
+def fake_run(tmp_path, monkeypatch):
+    run = FakeRun(tmp_path / "runA", row_net())
+    run.path.mkdir()
+    monkeypatch.setattr(analyze_mod, "load_run", lambda path: run)
+    calls = {"tv": 0}
+    real = analyze_mod.task_variance
+
+    def counting(*args, **kwargs):
+        calls["tv"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(analyze_mod, "task_variance", counting)
+    return run, calls
+
+
+def strict_json(path: Path) -> dict:
+    def no_constants(name):
+        raise AssertionError(f"non-standard JSON constant {name}")
+
+    return json.loads(path.read_text(), parse_constant=no_constants)
+
+
+def test_analysis_of_a_row_layout(fake_run):
+    run, calls = fake_run
+    result = analyze_run(run.path, n_shuffles=300)
+    assert calls["tv"] == 1
+    saved = strict_json(run.path / "analysis.json")
+    assert saved == result
+    assert saved["run"] == "runA" and saved["tasks"] == ["go", "anti", "dm1"]
+    # Neuron (j, c) has variance Var(0..3)·gain² = 1.25·(1 + c)² on task j only.
+    tv = np.array(saved["task_variance"])
+    expected = np.zeros((9, 3))
+    for j in range(3):
+        expected[3 * j : 3 * j + 3, j] = 1.25 * np.arange(1, 4) ** 2
+    np.testing.assert_allclose(tv, expected, rtol=1e-6)
+    clusters = saved["clusters"]
+    assert clusters["n_clusters"] == 3
+    assert clusters["labels_by_slot"] == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    assert clusters["preferred_task"] == ["go", "anti", "dm1"]
+    assert saved["sparsity"]["active_neurons"] == 9
+    pos = saved["anatomy"]["positions"]
+    assert pos["isolated_fraction"]["observed"] == 0.0
+    assert pos["cluster_size"]["observed"] == pytest.approx(2 / 3)  # Var(cols 0,1,2) per row
+    assert len(pos["cluster_size"]["shuffled"]) == 300
+    assert set(saved["anatomy"]) == {"positions", "scatter"}
+    assert saved["accuracy"]["primary"] == {"go": 1.0, "anti": 1.0, "dm1": 1.0}
+    assert saved["accuracy"]["error"] == 0.0
+    assert saved["settings"]["shuffles"] == {
+        "n_shuffles": 300,
+        "modes": ["positions", "scatter"],
+        "seed": 0,
+    }
+    assert np.array(saved["lesions"]["drop"]["primary"]).shape == (3, 3)
+
+
+def test_second_call_reuses_everything(fake_run):
+    run, calls = fake_run
+    first = analyze_run(run.path, n_shuffles=200)
+    out = run.path / "analysis.json"
+    cache = run.path / "cache" / "task_variance.safetensors"
+    os.utime(out, ns=(1, 1))
+    os.utime(cache, ns=(1, 1))
+    again = analyze_run(run.path, n_shuffles=200)
+    assert again == first and calls["tv"] == 1
+    assert out.stat().st_mtime_ns == 1 and cache.stat().st_mtime_ns == 1
+
+    # New settings: analysis.json is rewritten, the task variance comes from the cache.
+    changed = analyze_run(run.path, n_shuffles=100)
+    assert calls["tv"] == 1 and out.stat().st_mtime_ns != 1
+    assert len(changed["anatomy"]["positions"]["cluster_size"]["shuffled"]) == 100
+
+    # force recomputes the task variance too.
+    analyze_run(run.path, n_shuffles=100, force=True)
+    assert calls["tv"] == 2
+
+
+def test_new_weights_invalidate_the_caches(fake_run):
+    run, calls = fake_run
+    analyze_run(run.path, n_shuffles=50)
+    with torch.no_grad():
+        run._model.w_in[0, 0] = 5.0
+    result = analyze_run(run.path, n_shuffles=50)
+    assert calls["tv"] == 2
+    assert result["task_variance"][0][0] == pytest.approx(1.25 * 25)
+
+
+def test_too_few_active_neurons_leave_clusters_empty(fake_run):
+    run, _ = fake_run
+    with torch.no_grad():
+        run._model.w_in.zero_()
+        run._model.w_in[0, 0] = 1.0
+    result = analyze_run(run.path, n_shuffles=10)
+    assert result["clusters"] is None and "at least 3 units" in result["clusters_error"]
+    assert result["anatomy"] is None and result["lesions"] is None
+    assert result["sparsity"]["active_neurons"] == 1
+
+
+def test_bad_shuffle_count(fake_run):
+    run, _ = fake_run
+    with pytest.raises(ValueError, match="n_shuffles"):
+        analyze_run(run.path, n_shuffles=0)
