@@ -1,0 +1,120 @@
+"""The one generic trial renderer every family goes through.
+
+A family turns trial parameters into a `Layout`: per row, up to five back-to-back periods
+("slots") with step counts, the input vector shown during each slot, which slots get input
+noise on which channels, and the response target. `draw` then builds the whole batch with
+one gather (no loop over rows or time steps): the input at (t, b) is row b's pattern of the
+slot that step t falls in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bimt.tasks.modcog import OMEGA
+from bimt.tasks.ring import noise_std
+from bimt.tasks.taskdef import N_SLOTS
+
+
+@dataclass
+class Layout:
+    """Per-row trial description, B rows, S = N_SLOTS slots, C = 1 + 2·dim_ring channels.
+
+    steps [B, S] int64: steps per slot (0 for slots a task does not use; they come last).
+    core [B, S, C] float32: fixation + ring inputs shown during each slot (noise-free).
+    noise_slot [B, S] bool: slots that receive input noise.
+    noise_ch [B, C] bool: channels that receive it.
+    decision_slot [B] int64: the slot of `decision`.
+    target [B] int64: ring index of the response at the first decision step, -1 = no-go.
+    seq [B] int64: Mod-Cog seq direction (label moves by int(seq·t·0.01·dt) at step t).
+    label_bug [B] bool: use Mod-Cog's (1 + k) mod dim_ring label instead of 1 + (k mod R).
+    """
+
+    steps: np.ndarray
+    core: np.ndarray
+    noise_slot: np.ndarray
+    noise_ch: np.ndarray
+    decision_slot: np.ndarray
+    target: np.ndarray
+    seq: np.ndarray
+    label_bug: np.ndarray
+
+
+@dataclass
+class Drawn:
+    """Arrays of a rendered batch (numpy): inputs [T, B, n_in], labels/mask [T, B],
+    length [B], slot_start/slot_end [B, S]."""
+
+    inputs: np.ndarray
+    labels: np.ndarray
+    mask: np.ndarray
+    length: np.ndarray
+    slot_start: np.ndarray
+    slot_end: np.ndarray
+
+
+def decision_labels(
+    target: np.ndarray, step: np.ndarray, seq: np.ndarray, label_bug: np.ndarray, dim_ring: int,
+    dt: int,
+) -> np.ndarray:
+    """Label at decision step `step` (0-based) of a trial aimed at ring index `target`.
+
+    Mod-Cog's shift int(seq·t·omega·dt) is evaluated with the same float operations as the
+    source; without seq it is 0 and the label is neurogym's 1 + target. All args broadcast.
+    """
+    shift = np.trunc(((seq * step) * OMEGA) * dt).astype(np.int64)
+    k = target + shift
+    return np.where(label_bug, np.mod(1 + k, dim_ring), 1 + np.mod(k, dim_ring))
+
+
+def draw(
+    lay: Layout,
+    rule: np.ndarray,
+    n_rules: int,
+    dim_ring: int,
+    dt: int,
+    rng: np.random.Generator | None,
+) -> Drawn:
+    """Render a batch from its layout.
+
+    Args:
+        lay: the rows' layout (B rows).
+        rule: [B] int, each row's rule index (position of its task in the suite).
+        n_rules: number of rule inputs (tasks in the suite).
+        dim_ring, dt: ring size and time step (ms).
+        rng: source of input noise; None for noise-free trials.
+    """
+    n_rows = lay.steps.shape[0]
+    n_core = lay.core.shape[2]
+    n_in = n_core + n_rules
+    ends = np.cumsum(lay.steps, axis=1)
+    starts = ends - lay.steps
+    length = ends[:, -1]
+    n_t = int(length.max()) if n_rows else 0
+    t = np.arange(n_t)[:, None]
+    slot = (t[:, :, None] >= ends[None, :, :]).sum(-1)  # [T, B]; N_SLOTS on padding
+
+    # One input vector per (row, slot); the extra last slot is the all-zero padding pattern.
+    pattern = np.zeros((n_rows, N_SLOTS + 1, n_in), dtype=np.float32)
+    pattern[:, :N_SLOTS, :n_core] = lay.core
+    pattern[np.arange(n_rows), :N_SLOTS, n_core + rule] = 1.0
+    flat = np.arange(n_rows) * (N_SLOTS + 1) + slot
+    inputs = np.take(pattern.reshape(-1, n_in), flat, axis=0)
+
+    if rng is not None:
+        noisy = np.zeros((n_rows, N_SLOTS + 1), dtype=bool)
+        noisy[:, :N_SLOTS] = lay.noise_slot
+        ti, bi = np.nonzero(np.take(noisy.reshape(-1), flat))
+        if len(ti):
+            scale = lay.noise_ch[bi].astype(np.float32) * np.float32(noise_std(dt))
+            noise = rng.standard_normal((len(ti), n_core), dtype=np.float32)
+            inputs[ti, bi, :n_core] += noise * scale
+
+    dec_start = np.take_along_axis(starts, lay.decision_slot[:, None], axis=1)[:, 0]
+    in_decision = slot == lay.decision_slot[None, :]
+    label = decision_labels(lay.target, t - dec_start, lay.seq, lay.label_bug, dim_ring, dt)
+    labels = np.where(in_decision & (lay.target >= 0), label, 0).astype(np.int64)
+    mask = t < length[None, :]
+    return Drawn(inputs, labels, mask, length.astype(np.int64), starts, ends)
