@@ -3,6 +3,15 @@
 The public API, in the order data flows: tasks -> model -> training -> analysis -> plots.
 """
 
+from bimt.analysis import (
+    FunctionalClusters,
+    active_neurons,
+    analyze_run,
+    cluster_lesions,
+    pareto_front,
+    shuffle_test,
+    task_variance,
+)
 from bimt.model import (
     Grid1D,
     Grid2D,
@@ -21,6 +30,7 @@ from bimt.training import Run, TrainConfig, load_run, train
 
 __all__ = [
     "Batch",
+    "FunctionalClusters",
     "Grid1D",
     "Grid2D",
     "Run",
@@ -28,14 +38,20 @@ __all__ = [
     "TaskSuite",
     "TrainConfig",
     "active_connections",
+    "active_neurons",
+    "analyze_run",
+    "cluster_lesions",
     "connection_cost",
     "geometry_from_dict",
     "importance",
     "load_run",
     "make_suite",
+    "pareto_front",
     "relocate",
+    "shuffle_test",
     "swap_delta",
     "swap_slots",
+    "task_variance",
     "train",
     "wiring_length",
 ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
-from bimt.model import Grid1D, SpatialRNN
+from bimt.model import Grid1D, Grid2D, SpatialRNN
 from bimt.tasks.batch import Batch
 
 
@@ -58,3 +60,40 @@ def copy_net(n: int, n_out: int = 3) -> SpatialRNN:
         model.w_rec.zero_()
         model.b_rec.zero_()
     return model
+
+
+def three_task_suite() -> FakeSuite:
+    """Task j varies input channel j across 4 trials (values 0..3) after onset t = 1."""
+    batches = {}
+    for j, name in enumerate(("go", "anti", "dm1")):
+        x = np.zeros((3, 4, 3))
+        x[1:, :, j] = np.arange(4)
+        y = np.zeros((3, 4), dtype=np.int64)
+        batches[name] = make_batch(x, j, fixation_end=1, labels=y)
+    return FakeSuite(batches)
+
+
+def row_net() -> SpatialRNN:
+    """3×3 grid; grid row j copies input channel j (gains 1, 2, 3): row j serves task j."""
+    model = SpatialRNN(3, 2, Grid2D(3, 3))
+    with torch.no_grad():
+        model.w_rec.zero_()
+        model.b_rec.zero_()
+        model.w_in.zero_()
+        for j in range(3):
+            for c in range(3):
+                model.w_in[3 * j + c, j] = 1.0 + c
+        model.w_out.zero_()
+        model.b_out.copy_(torch.tensor([1.0, 0.0]))  # always "fixate": every label is 0
+    return model
+
+
+class FakeRun:
+    def __init__(self, path: Path, model: SpatialRNN):
+        self.path, self._model, self._suite = path, model, three_task_suite()
+
+    def model(self, device="cpu"):
+        return self._model.to(device)
+
+    def suite(self):
+        return self._suite

@@ -10,64 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-import bimt.analysis.analyze as analyze_mod
 from bimt.analysis.analyze import analyze_run
-from bimt.model import Grid2D, SpatialRNN
-
-from .fakes import FakeSuite, make_batch
-
-
-def three_task_suite() -> FakeSuite:
-    """Task j varies input channel j across 4 trials (values 0..3) after onset t = 1."""
-    batches = {}
-    for j, name in enumerate(("go", "anti", "dm1")):
-        x = np.zeros((3, 4, 3))
-        x[1:, :, j] = np.arange(4)
-        y = np.zeros((3, 4), dtype=np.int64)
-        batches[name] = make_batch(x, j, fixation_end=1, labels=y)
-    return FakeSuite(batches)
-
-
-def row_net() -> SpatialRNN:
-    """3×3 grid; grid row j copies input channel j (gains 1, 2, 3): row j serves task j."""
-    model = SpatialRNN(3, 2, Grid2D(3, 3))
-    with torch.no_grad():
-        model.w_rec.zero_()
-        model.b_rec.zero_()
-        model.w_in.zero_()
-        for j in range(3):
-            for c in range(3):
-                model.w_in[3 * j + c, j] = 1.0 + c
-        model.w_out.zero_()
-        model.b_out.copy_(torch.tensor([1.0, 0.0]))  # always "fixate": every label is 0
-    return model
-
-
-class FakeRun:
-    def __init__(self, path: Path, model: SpatialRNN):
-        self.path, self._model, self._suite = path, model, three_task_suite()
-
-    def model(self, device="cpu"):
-        return self._model.to(device)
-
-    def suite(self):
-        return self._suite
-
-
-@pytest.fixture
-def fake_run(tmp_path, monkeypatch):
-    run = FakeRun(tmp_path / "runA", row_net())
-    run.path.mkdir()
-    monkeypatch.setattr(analyze_mod, "load_run", lambda path: run)
-    calls = {"tv": 0}
-    real = analyze_mod.task_variance
-
-    def counting(*args, **kwargs):
-        calls["tv"] += 1
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(analyze_mod, "task_variance", counting)
-    return run, calls
 
 
 def strict_json(path: Path) -> dict:
