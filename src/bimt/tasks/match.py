@@ -11,10 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from bimt.tasks.modcog import OMEGA
-from bimt.tasks.ring import angles_linspace, bump
-from bimt.tasks.taskdef import N_SLOTS
-
 REQUIRED = ("i_sample", "i_test", "match", "modality")
 
 
@@ -22,21 +18,6 @@ def _expected_test_category(i_sample: np.ndarray, match: np.ndarray, half: int) 
     sample_cat = (i_sample > half).astype(np.int64)
     return np.where(match == 1, sample_cat, 1 - sample_cat)
 
-
-def sample(rng: np.random.Generator, sw: dict, dim_ring: int) -> dict:
-    n = len(sw["category"])
-    half = dim_ring // 2
-    match = rng.integers(2, size=n)
-    i_s = rng.integers(dim_ring, size=n)
-    modality = rng.integers(2, size=n)
-    cat_test = rng.integers(half, size=n) + _expected_test_category(i_s, match, half) * half
-    same_test = np.where(match == 1, i_s, (i_s + half) % dim_ring)
-    return {
-        "match": match,
-        "i_sample": i_s,
-        "i_test": np.where(sw["category"], cat_test, same_test),
-        "modality": modality,
-    }
 
 
 def test_grid(dim_ring: int, category: bool) -> dict:
@@ -73,39 +54,3 @@ def check(params: dict, sw: dict, dim_ring: int) -> list[str]:
             "[i_test >= R/2] equal to category(i_sample) = [i_sample > R/2] iff match"
         )
     return errs
-
-
-def layout(sw: dict, params: dict, dur: np.ndarray, dim_ring: int) -> tuple:
-    """(core [n,S,C], noise_slot [n,S], noise_ch [n,C], target [n], derived params)."""
-    i_s = params["i_sample"].astype(np.int64)
-    i_t = params["i_test"].astype(np.int64)
-    match = params["match"].astype(np.int64)
-    mod = params["modality"].astype(np.int64)
-    n = len(i_s)
-    delay = dur[:, 2]
-    integ = sw["integrate"]
-    shifted = np.floor(np.mod(i_t + integ * (OMEGA * delay), dim_ring)).astype(np.int64)
-    go = np.where(sw["matchgo"], match == 1, match == 0)
-    target = np.where(go, np.where(integ != 0, shifted, i_t), -1)
-
-    theta = angles_linspace(dim_ring)
-    rows = np.arange(n)
-    core = np.zeros((n, N_SLOTS, 1 + 2 * dim_ring), dtype=np.float32)
-    core[:, 0, 0] = 1.0
-    core[:, 1:4, 0] = sw["fix_until"].astype(np.float32)[:, None]
-    for slot, idx in ((1, i_s), (3, i_t)):
-        rings = np.zeros((n, 2, dim_ring), dtype=np.float32)
-        rings[rows, mod] = bump(theta[idx], 1.0, theta).astype(np.float32)
-        core[:, slot, 1:] = rings.reshape(n, -1)
-    noise_slot = np.zeros((n, N_SLOTS), dtype=bool)
-    noise_slot[:, [1, 3]] = True
-    noise_ch = np.zeros((n, 2, dim_ring), dtype=bool)
-    noise_ch[rows, mod] = True
-    noise_ch = np.concatenate([np.zeros((n, 1), dtype=bool), noise_ch.reshape(n, -1)], axis=1)
-
-    derived = {
-        "target": target,
-        "delay": delay,
-        "target_shift": np.where(integ != 0, integ * np.round(OMEGA * delay), 0).astype(np.int64),
-    }
-    return core, noise_slot, noise_ch, target, derived

@@ -20,12 +20,13 @@ import torch
 from bimt.tasks import decision, match, reach
 from bimt.tasks.batch import Batch
 from bimt.tasks.cog20 import COG20, PROFILES, YANG_ALIASES, neurogym_task
+from bimt.tasks.generator import ATTRS, COL, N_UNIFORMS, layout, sample_params
 from bimt.tasks.modcog import MATCH_DELAY_RANGE, MODCOG82, MODCOG93, modcog_task, split_name
 from bimt.tasks.params import INT_PARAMS, empty_params, schema_doc
-from bimt.tasks.render import Layout, draw
+from bimt.tasks.render import draw
 from bimt.tasks.scoring import correct, per_task_mean
 from bimt.tasks.taskdef import ALL_PERIODS, FAMILIES, N_SLOTS, TaskDef
-from bimt.tasks.timing import divisors, sample_index
+from bimt.tasks.timing import divisors
 
 SUITES = {"cog20": COG20, "modcog": MODCOG82, "modcog-all": MODCOG93}
 OPTIONS = {
@@ -33,6 +34,10 @@ OPTIONS = {
     "modcog_label_bug": "bool, reproduce Mod-Cog's label bug (ring index 15 labelled 0)",
     "modcog_seed": "int >= 0, seed of the per-instance Mod-Cog match delays",
 }
+INPUT_KEYS = (
+    "ground_truth", "modality", "i_theta1", "i_theta2", "coh1_mod1", "coh2_mod1",
+    "coh1_mod2", "coh2_mod2", "tie_winner", "i_sample", "i_test", "match",
+)  # fmt: skip
 ALL_NAMES = COG20 + MODCOG93[len(COG20) :]
 
 
@@ -56,6 +61,13 @@ def resolve_name(name: str) -> str:
         "<base>seqr|seql for any base, <base>intr|intl|intseq for "
         "dlygo, dlyanti, dlydm1, dlydm2, ctxdlydm1, ctxdlydm2, multidlydm, dms, dnms, dmc, dnmc."
     )
+
+
+def _with_fills(params: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """The render-input keys of the schema for n rows: given values, else -1 / NaN."""
+    out = empty_params(n)
+    out.update(params)
+    return {k: out[k] for k in INPUT_KEYS}
 
 
 def _check_dt(defs: Sequence[TaskDef], dt: Any) -> None:
@@ -103,28 +115,30 @@ class TaskSuite:
     # ------------------------------------------------------------------ tables
     def _build_tables(self) -> None:
         defs = self.defs
-        self._family = np.array([FAMILIES.index(d.family) for d in defs])
-        self._sw = {
-            "anti": np.array([d.anti for d in defs], dtype=np.int64),
-            "reaction": np.array([d.reaction for d in defs]),
-            "w1": np.array([d.w_mod[0] for d in defs], dtype=np.int64),
-            "w2": np.array([d.w_mod[1] for d in defs], dtype=np.int64),
-            "stim1": np.array([d.stim_mod[0] for d in defs]),
-            "stim2": np.array([d.stim_mod[1] for d in defs]),
-            "category": np.array([d.matchto == "category" for d in defs]),
-            "matchgo": np.array([d.matchgo for d in defs]),
-            "integrate": np.array([d.integrate for d in defs], dtype=np.int64),
-            "seq": np.array([d.seq for d in defs], dtype=np.int64),
-            "label_bug": np.array([d.label_bug for d in defs]),
-            "fix_until": np.array([d.fixation_until_decision for d in defs]),
-            "noise_all": np.array([d.noise_all_channels for d in defs]),
+        columns = {
+            "family": [FAMILIES.index(d.family) for d in defs],
+            "anti": [d.anti for d in defs],
+            "reaction": [d.reaction for d in defs],
+            "w1": [d.w_mod[0] for d in defs],
+            "w2": [d.w_mod[1] for d in defs],
+            "stim1": [d.stim_mod[0] for d in defs],
+            "stim2": [d.stim_mod[1] for d in defs],
+            "category": [d.matchto == "category" for d in defs],
+            "matchgo": [d.matchgo for d in defs],
+            "integrate": [d.integrate for d in defs],
+            "seq": [d.seq for d in defs],
+            "label_bug": [d.label_bug for d in defs],
+            "fix_until": [d.fixation_until_decision for d in defs],
+            "noise_all": [d.noise_all_channels for d in defs],
+            "decision_slot": [len(d.periods) - 1 for d in defs],
         }
+        self._attr = np.array([columns[c] for c in ATTRS], dtype=np.int64).T  # [tasks, attrs]
         # Duration supports [task, modality, slot, j] (ms) and their sizes [task, modality, slot].
         sups = [[d.supports(self.dt, m) for m in (0, 1)] for d in defs]
         width = max(len(v) for s in sups for sm in s for v in sm.values())
         self._sup = np.zeros((len(defs), 2, N_SLOTS, width), dtype=np.int64)
         self._nsup = np.ones((len(defs), 2, N_SLOTS), dtype=np.int64)
-        self._period_slot = np.full((len(defs), len(ALL_PERIODS)), -1)
+        self._period_slot = np.full((len(defs), len(ALL_PERIODS)), N_SLOTS)  # N_SLOTS = absent
         for i, d in enumerate(defs):
             for s, period in enumerate(d.periods):
                 self._period_slot[i, ALL_PERIODS.index(period)] = s
@@ -132,9 +146,8 @@ class TaskSuite:
                     values = sups[i][m][period]
                     self._sup[i, m, s, : len(values)] = values
                     self._nsup[i, m, s] = len(values)
-        used = self._period_slot.max(axis=0) >= 0
-        self._periods = tuple(p for p, u in zip(ALL_PERIODS, used, strict=True) if u)
-        self._decision_slot = np.array([len(d.periods) - 1 for d in defs])
+        used = (self._period_slot < N_SLOTS).any(axis=0)
+        self._periods = [(j, p) for j, p in enumerate(ALL_PERIODS) if used[j]]
         self.max_steps = int(self._sup.max(axis=3).sum(axis=2).max() // self.dt)
         self.min_steps = self._min_steps()
 
@@ -173,79 +186,37 @@ class TaskSuite:
         )
 
     # --------------------------------------------------------------- generation
-    def _family_part(
-        self, fam: str, tid: np.ndarray, params: dict[str, np.ndarray], dur: np.ndarray
-    ) -> tuple[Layout, dict[str, np.ndarray]]:
-        sw = {k: v[tid] for k, v in self._sw.items()}
-        if fam == "reach":
-            out = reach.layout(sw, params, dur, self.dim_ring)
-        elif fam in ("dm", "dlydm"):
-            out = decision.layout(sw, params, dur, self.dim_ring, delayed=fam == "dlydm")
-        else:
-            out = match.layout(sw, params, dur, self.dim_ring)
-        core, noise_slot, noise_ch, target, derived = out
-        lay = Layout(
-            steps=dur // self.dt,
-            core=core,
-            noise_slot=noise_slot,
-            noise_ch=noise_ch,
-            decision_slot=self._decision_slot[tid],
-            target=target.astype(np.int64),
-            seq=sw["seq"],
-            label_bug=sw["label_bug"],
-        )
-        merged = {**params, **derived, "seq": sw["seq"]}
-        return lay, merged
-
-    def _assemble(self, tid: np.ndarray, parts: list, rng: np.random.Generator | None) -> Batch:
-        """Merge per-family parts [(rows, layout, params)] into one batch and draw it."""
-        n = len(tid)
-        c = 1 + 2 * self.dim_ring
-        lay = Layout(
-            steps=np.zeros((n, N_SLOTS), dtype=np.int64),
-            core=np.zeros((n, N_SLOTS, c), dtype=np.float32),
-            noise_slot=np.zeros((n, N_SLOTS), dtype=bool),
-            noise_ch=np.zeros((n, c), dtype=bool),
-            decision_slot=np.zeros(n, dtype=np.int64),
-            target=np.zeros(n, dtype=np.int64),
-            seq=np.zeros(n, dtype=np.int64),
-            label_bug=np.zeros(n, dtype=bool),
-        )
-        params = empty_params(n)
-        for rows, part, p in parts:
-            for field in lay.__dataclass_fields__:
-                getattr(lay, field)[rows] = getattr(part, field)
-            for k, v in p.items():
-                if k in params:
-                    params[k][rows] = v
-        d = draw(lay, tid, len(self.defs), self.dim_ring, self.dt, rng)
-        slot = self._period_slot[tid]  # [B, P]
-        periods = {}
-        for j, name in enumerate(ALL_PERIODS):
-            if name not in self._periods:
-                continue
-            s = np.clip(slot[:, j], 0, None)[:, None]
-            has = slot[:, j] >= 0
-            start = np.where(has, np.take_along_axis(d.slot_start, s, 1)[:, 0], 0)
-            end = np.where(has, np.take_along_axis(d.slot_end, s, 1)[:, 0], 0)
-            periods[name] = np.stack([start, end], axis=1)
+    def _generate(
+        self,
+        tid: np.ndarray,
+        params: dict[str, np.ndarray],
+        dur: np.ndarray,
+        noise: torch.Generator | None,
+    ) -> Batch:
+        """The common end of sample, test_trials and render: layout, draw, package."""
+        lay, derived = layout(self._attr[tid], params, dur, self.dim_ring, self.dt)
+        d = draw(lay, tid, len(self.defs), self.dim_ring, self.dt, noise)
+        # Period bounds: slot N_SLOTS is an absent period, (0, 0).
+        bounds = np.zeros((len(tid), N_SLOTS + 1, 2), dtype=np.int64)
+        bounds[:, :N_SLOTS, 0] = d.slot_start
+        bounds[:, :N_SLOTS, 1] = d.slot_end
+        se = bounds[np.arange(len(tid))[:, None], self._period_slot[tid]]  # [B, P, 2]
         return Batch(
             inputs=torch.from_numpy(d.inputs),
             labels=torch.from_numpy(d.labels),
             mask=torch.from_numpy(d.mask),
             task=torch.from_numpy(tid.astype(np.int64)),
             length=d.length,
-            periods=periods,
-            params=params,
+            periods={name: se[:, j] for j, name in self._periods},
+            params={**params, **derived},
         )
 
     def _durations(self, tid: np.ndarray, modality: np.ndarray, j: np.ndarray) -> np.ndarray:
-        mod = np.clip(modality, 0, 1)
+        """[B, N_SLOTS] ms: entry j of each slot's support (modality -1 reads modality 0)."""
+        mod = np.maximum(modality, 0)
         return self._sup[tid[:, None], mod[:, None], np.arange(N_SLOTS)[None, :], j]
 
-    def sample(
-        self, batch_size: int, seed: int, tasks: Sequence[str] | None = None
-    ) -> Batch:
+    def sample(self, batch_size: int, seed: int, tasks: Sequence[str] | None = None) -> Batch:
         """A batch of `batch_size` whole trials, each row's task uniform over the suite (or
         over `tasks`), modality a fair coin per trial. A pure function of its arguments."""
         if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
@@ -253,7 +224,7 @@ class TaskSuite:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if tasks is None:
-            pool = np.arange(len(self.defs))
+            pool = None
         else:
             if isinstance(tasks, str) or len(tasks) == 0:
                 raise ValueError(
@@ -261,27 +232,17 @@ class TaskSuite:
                 )
             pool = np.array([self.task_index(t) for t in tasks])
         rng = np.random.default_rng(seed)
-        tid = pool[rng.integers(len(pool), size=batch_size)]
-        fam_of_row = self._family[tid]
-        parts = []
-        for f, fam in enumerate(FAMILIES):
-            rows = np.flatnonzero(fam_of_row == f)
-            if not len(rows):
-                continue
-            t = tid[rows]
-            sw = {k: v[t] for k, v in self._sw.items()}
-            if fam == "reach":
-                params = reach.sample(rng, sw, self.dim_ring)
-            elif fam == "match":
-                params = match.sample(rng, sw, self.dim_ring)
-            else:
-                params = decision.sample(rng, sw, self.dim_ring, delayed=fam == "dlydm")
-            modality = params.get("modality", np.zeros(len(rows), dtype=np.int64))
-            j = sample_index(rng, self._nsup[t, np.clip(modality, 0, 1)])
-            dur = self._durations(t, modality, j)
-            lay, merged = self._family_part(fam, t, params, dur)
-            parts.append((rows, lay, merged))
-        return self._assemble(tid, parts, rng)
+        n_pool = len(self.defs) if pool is None else len(pool)
+        tid = rng.integers(n_pool, size=batch_size)
+        if pool is not None:
+            tid = pool[tid]
+        u = rng.random((batch_size, N_UNIFORMS))
+        params = sample_params(u, self._attr[tid], self.dim_ring)
+        mod = np.maximum(params["modality"], 0)
+        j = (u[:, N_UNIFORMS - N_SLOTS :] * self._nsup[tid, mod]).astype(np.int64)
+        dur = self._durations(tid, mod, j)
+        noise = torch.Generator().manual_seed(int(rng.integers(2**62)))
+        return self._generate(tid, params, dur, noise)
 
     def test_trials(self, task: str) -> Batch:
         """A fixed, noise-free set of trials of `task` covering its stimulus conditions, with
@@ -292,18 +253,17 @@ class TaskSuite:
         if name not in self._test_cache:
             d = self.defs[i]
             if d.family == "reach":
-                params = reach.test_grid(self.dim_ring)
+                grid = reach.test_grid(self.dim_ring)
             elif d.family == "match":
-                params = match.test_grid(self.dim_ring, d.matchto == "category")
+                grid = match.test_grid(self.dim_ring, d.matchto == "category")
             else:
-                params = decision.test_grid(self.dim_ring, d.stim_mod, d.family == "dlydm")
-            n = len(next(iter(params.values())))
+                grid = decision.test_grid(self.dim_ring, d.stim_mod, d.family == "dlydm")
+            n = len(next(iter(grid.values())))
+            params = _with_fills(grid, n)
             tid = np.full(n, i)
-            modality = params.get("modality", np.zeros(n, dtype=np.int64))
-            j = (self._nsup[tid, np.clip(modality, 0, 1)] - 1) // 2
-            dur = self._durations(tid, modality, j)
-            lay, merged = self._family_part(d.family, tid, params, dur)
-            self._test_cache[name] = self._assemble(tid, [(np.arange(n), lay, merged)], None)
+            mod = np.maximum(params["modality"], 0)
+            dur = self._durations(tid, mod, (self._nsup[tid, mod] - 1) // 2)
+            self._test_cache[name] = self._generate(tid, params, dur, None)
         return self._test_cache[name]
 
     def render(
@@ -383,19 +343,15 @@ class TaskSuite:
                         raise ValueError(f"params[{k!r}] must hold integers")
                     arr = arr.astype(np.int64)
                 clean[k] = arr
-        if d.family in ("dm", "dlydm"):
-            for ks in decision.COH_KEYS:
-                for k in ks:
-                    clean.setdefault(k, np.full(n, np.nan))
-            clean[k] = clean[k].astype(np.float64)
         tid = np.full(n, i)
-        sw = {k: v[tid] for k, v in self._sw.items()}
-        errors = checker(clean, sw)
+        attr = self._attr[tid]
+        sw = {name: attr[:, COL[name]] for name in ATTRS}
+        full = _with_fills(clean, n)
+        errors = checker(full, sw)
         if errors:
             raise ValueError(f"invalid params for task {d.name!r}: " + "; ".join(errors))
-        lay, merged = self._family_part(d.family, tid, clean, dur)
-        rng = None if noise_seed is None else np.random.default_rng(noise_seed)
-        return self._assemble(tid, [(np.arange(n), lay, merged)], rng)
+        noise = None if noise_seed is None else torch.Generator().manual_seed(int(noise_seed))
+        return self._generate(tid, full, dur, noise)
 
     def trial_spec(
         self, batch: Batch, task: str

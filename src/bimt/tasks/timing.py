@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 
 @dataclass(frozen=True)
 class Fixed:
@@ -60,6 +58,3 @@ def divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
 
 
-def sample_index(rng: np.random.Generator, n_support: np.ndarray) -> np.ndarray:
-    """Uniform index into supports of sizes `n_support` (any shape), one draw per entry."""
-    return (rng.random(n_support.shape) * n_support).astype(np.int64)
