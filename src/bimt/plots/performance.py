@@ -59,10 +59,11 @@ def task_accuracy_bars(
                label=f"strict (mean {acc2.mean():.2f})")
     ax.set_xticks(x, names, rotation=90, fontsize=task_label_size(n))
     ax.set_xlim(-0.7, n - 0.3)
-    ax.set_ylim(0, 1.0)
+    # Headroom above 1 keeps the legend clear of the bars and of the title.
+    ax.set_ylim(0, 1.18)
+    ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_ylabel("accuracy")
-    ax.legend(frameon=False, fontsize=7, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2,
-              borderaxespad=0.1)
+    ax.legend(frameon=False, fontsize=7, loc="upper right", ncol=2, borderaxespad=0.2)
     if title:
         ax.set_title(title)
     return fig

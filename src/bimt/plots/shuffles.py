@@ -49,7 +49,8 @@ def shuffle_histogram(
     if p_value is not None:
         text = f"p = {p_value:.2g}" + (f"\n{text}" if text else "")
     if text:
-        ax.text(0.97, 0.95, text, transform=ax.transAxes, ha="right", va="top", fontsize=8)
+        ax.text(0.97, 0.95, text, transform=ax.transAxes, ha="right", va="top", fontsize=8,
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
     ax.set_yticks([])
     if xlabel:
         ax.set_xlabel(xlabel)
