@@ -88,10 +88,13 @@ def _cluster_size(lay: _Layout, pos: np.ndarray) -> np.ndarray:
     onehot = np.zeros((pos.shape[1], lay.n_clusters))
     onehot[np.arange(pos.shape[1]), lay.labels] = 1.0
     count = onehot.sum(axis=0)  # [k]
-    x = lay.coords[pos]  # [S, m, d]
-    mean = np.einsum("smd,mk->skd", x, onehot) / count[:, None]
-    mean_sq = np.einsum("smd,mk->skd", x * x, onehot) / count[:, None]
-    var = np.clip(mean_sq - mean * mean, 0.0, None).sum(axis=2)  # [S, k]
+    s, m = pos.shape
+    d = lay.coords.shape[1]
+    # Per-cluster sums of coordinates and squares as one BLAS product: [S·d, m] @ [m, k].
+    x = np.ascontiguousarray(lay.coords.T[:, pos].transpose(1, 0, 2)).reshape(s * d, m)
+    mean = (x @ onehot).reshape(s, d, -1) / count
+    mean_sq = ((x * x) @ onehot).reshape(s, d, -1) / count
+    var = np.clip(mean_sq - mean * mean, 0.0, None).sum(axis=1)  # [S, k]
     return var.mean(axis=1)
 
 
@@ -176,7 +179,12 @@ def shuffle_positions(
         return important_slots[np.argsort(keys, axis=1, kind="stable")]
     if mode == "scatter":
         keys = rng.random((n_shuffles, n_slots))
-        return np.argsort(keys, axis=1, kind="stable")[:, :n_important]
+        if n_important == n_slots:
+            return np.argsort(keys, axis=1, kind="stable")
+        # = argsort(keys)[:, :m], without sorting the N - m slots that are not used.
+        first = np.argpartition(keys, n_important - 1, axis=1)[:, :n_important]
+        order = np.take_along_axis(keys, first, axis=1).argsort(axis=1, kind="stable")
+        return np.take_along_axis(first, order, axis=1)
     raise ValueError(f"mode must be one of {SHUFFLE_MODES}, got {mode!r}")
 
 
