@@ -25,6 +25,7 @@ from bimt.model import (
     swap_slots,
     wiring_length,
 )
+from bimt.sweep import load_sweep, run_sweep, sweep_status
 from bimt.tasks import Batch, TaskSuite, make_suite
 from bimt.training import Run, TrainConfig, load_run, train
 
@@ -45,12 +46,15 @@ __all__ = [
     "geometry_from_dict",
     "importance",
     "load_run",
+    "load_sweep",
     "make_suite",
     "pareto_front",
     "relocate",
+    "run_sweep",
     "shuffle_test",
     "swap_delta",
     "swap_slots",
+    "sweep_status",
     "task_variance",
     "train",
     "wiring_length",

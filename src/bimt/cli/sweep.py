@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 console = Console()
@@ -57,7 +58,8 @@ def run_cmd(
         )
         should_wait = (executor != "slurm") if wait is None else wait
         console.print(
-            f"sweep [bold]{sweep.name}[/]: {len(sweep)} runs -> {dir} ({executor}"
+            f"sweep [bold]{escape(sweep.name)}[/]: {len(sweep)} runs -> {escape(str(dir))} "
+            f"({escape(executor)}"
             + (f", {workers} workers" if executor == "local" else "") + ")"
         )
         submission = run_sweep(
@@ -65,11 +67,11 @@ def run_cmd(
             threads=threads, wait=False,
         )
     except (SweepSpecError, ValueError, FileNotFoundError) as e:
-        err_console.print(f"[red]error:[/] {e}")
+        err_console.print(f"[red]error:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
     if not should_wait:
         console.print(f"submitted {len(submission.jobs)} job(s): {', '.join(submission.job_ids)}")
-        console.print(f"check on them with: bimt sweep status {dir}")
+        console.print(f"check on them with: bimt sweep status {escape(str(dir))}")
         return
     try:
         if executor == "debug":
@@ -90,7 +92,10 @@ def run_cmd(
     console.print("this invocation: " + ", ".join(f"{v} {k}" for k, v in sorted(tally.items())))
     for o in outcomes:
         if o["outcome"] in ("failed", "worker died"):
-            err_console.print(f"[red]{o['outcome']}[/] {o.get('run_id') or ''} {o['error']}")
+            err_console.print(
+                f"[red]{o['outcome']}[/] {o.get('run_id') or ''} {escape(str(o['error']))}",
+                soft_wrap=True,
+            )
     _print_status(dir)
     if any(o["outcome"] in ("failed", "worker died") for o in outcomes):
         raise typer.Exit(1)
@@ -106,7 +111,7 @@ def status_cmd(
     try:
         _print_status(dir, all_runs=all_runs)
     except FileNotFoundError as e:
-        err_console.print(f"[red]error:[/] {e}")
+        err_console.print(f"[red]error:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -119,14 +124,15 @@ def pareto_cmd(
     try:
         rows = collect_rows(dir)
     except FileNotFoundError as e:
-        err_console.print(f"[red]error:[/] {e}")
+        err_console.print(f"[red]error:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
     csv_path, parquet_path = write_table(rows, dir)
     figures = write_pareto_figures(rows, dir)
     n_points = sum(r.get("error") is not None for r in rows)
-    console.print(f"{len(rows)} runs ({n_points} with results) -> {csv_path}, {parquet_path}")
+    console.print(f"{len(rows)} runs ({n_points} with results) -> "
+                  f"{escape(str(csv_path))}, {escape(str(parquet_path))}", soft_wrap=True)
     for f in figures:
-        console.print(f"figure: {f}")
+        console.print(f"figure: {escape(str(f))}", soft_wrap=True)
     if not figures:
         console.print("no finished and analysed run yet: no Pareto figure")
 
@@ -145,7 +151,7 @@ def _print_status(dir: Path, *, all_runs: bool = False) -> None:
     counts = count_states(statuses)
     colors = {"done": "green", "running": "cyan", "failed": "red", "interrupted": "yellow",
               "pending": "white"}
-    summary = Table(title=f"sweep {dir}: {len(statuses)} runs")
+    summary = Table(title=f"sweep {escape(str(dir))}: {len(statuses)} runs")
     for state in counts:
         summary.add_column(state, justify="right", style=colors[state])
     summary.add_row(*(str(v) for v in counts.values()))
@@ -164,7 +170,7 @@ def _print_status(dir: Path, *, all_runs: bool = False) -> None:
             detail = f"step {s.step}" + (f"/{s.steps}" if s.steps else "")
         else:
             detail = ""
-        runs.add_row(s.run_id, f"[{colors[s.state]}]{s.state}[/]", detail)
+        runs.add_row(escape(s.run_id), f"[{colors[s.state]}]{s.state}[/]", escape(detail))
     console.print(runs)
 
 

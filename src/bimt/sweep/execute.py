@@ -128,7 +128,13 @@ def make_executor(
     if kind not in EXECUTORS:
         raise ValueError(f"unknown executor {kind!r}; accepted: {', '.join(EXECUTORS)}")
     slurm = slurm or SlurmOptions()
-    executor = submitit.AutoExecutor(folder=folder, cluster=kind)
+    try:
+        executor = submitit.AutoExecutor(folder=folder, cluster=kind)
+    except RuntimeError as e:  # submitit: no srun on PATH
+        raise ValueError(
+            f"executor {kind!r} is not available here ({e}); run on a SLURM login node, or "
+            "use --executor local"
+        ) from None
     params: dict[str, Any] = {"name": "bimt-sweep"}
     if kind == "slurm":
         minutes = parse_minutes(slurm.time)
