@@ -64,3 +64,23 @@ def test_model_mode_is_restored():
     model = copy_net(3).train()
     task_variance(model, two_task_suite())
     assert model.training
+
+
+@pytest.mark.parametrize("max_rows", [1, 4096])
+def test_real_suite_matches_a_direct_per_task_computation(max_rows):
+    from bimt.model import Grid2D, SpatialRNN
+    from bimt.tasks import make_suite
+
+    suite = make_suite("cog20")
+    tasks = ["dlygo", "dm1", "dms"]  # different lengths and onsets: padding must not leak
+    model = SpatialRNN(suite.n_inputs, suite.n_outputs, Grid2D(4, 4), seed=3)
+    trials = TrialSet(suite, tasks, max_rows=max_rows)
+    tv = task_variance(model, suite, trials=trials)
+    for j, task in enumerate(tasks):
+        batch = suite.test_trials(task)
+        _, hidden = model(batch.inputs, return_hidden=True)
+        h = hidden.detach().double().numpy()
+        onset = int(batch.periods["fixation"][0, 1])
+        assert np.all(batch.periods["fixation"][:, 1] == onset)
+        np.testing.assert_allclose(tv[:, j], h[onset:].var(axis=1).mean(axis=0), rtol=1e-12)
+    assert tv.max() > 1e-3  # not a trivially silent network

@@ -25,9 +25,13 @@ ACTIVE_THRESHOLD = 1e-3  # sum of task variances above which a neuron is active 
 def _masked_time_averaged_variance(hidden: torch.Tensor, window: torch.Tensor) -> torch.Tensor:
     """hidden [T, B, N], window [T, B] bool -> [N] float64: mean over steps of the variance
     across the trials inside the window (steps with no trial inside are skipped)."""
+    used = window.any(dim=1)  # [T]
+    if bool(torch.all(window[used])):
+        # Aligned trials (the test sets): a plain variance over the rows of the used steps.
+        h = hidden[used].to(torch.float64)
+        return h.var(dim=1, correction=0).mean(dim=0)
     w = window.to(torch.float64)
-    count = w.sum(dim=1)  # [T]
-    used = count > 0
+    count = w.sum(dim=1)
     h = hidden.to(torch.float64)[used]
     w, count = w[used], count[used]
     mean = torch.einsum("tb,tbn->tn", w, h) / count[:, None]
