@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import zlib
 
-import neurogym_trials as ng
 import numpy as np
 import pytest
 from neurogym.envs.collections import get_collection
 from scipy import stats
 
 from bimt import make_suite
+
+try:  # tests/tasks as a package, or (pytest's default) as a rootdir on sys.path
+    from . import neurogym_trials as ng
+except ImportError:
+    import neurogym_trials as ng
 
 N_TRIALS = 200
 N_CORE = ng.N_OBS  # 33 inputs before the rule one-hot
