@@ -27,9 +27,15 @@ def _inputs(steps=7, batch=3, n_in=5, dtype=torch.float64, seed=0):
 @pytest.mark.parametrize("alpha", [1.0, 0.2])
 def test_recurrence_gradcheck_float64(activation, alpha):
     gen = torch.Generator().manual_seed(3)
-    x = torch.randn(6, 3, 5, generator=gen, dtype=torch.float64, requires_grad=True)
-    w = (0.4 * torch.randn(5, 5, generator=gen, dtype=torch.float64)).requires_grad_()
-    assert torch.autograd.gradcheck(lambda x, w: Recurrence.apply(x, w, alpha, activation), (x, w))
+
+    def rand(*shape, scale=1.0):
+        x = scale * torch.randn(*shape, generator=gen, dtype=torch.float64)
+        return x.requires_grad_()
+
+    args = (rand(6, 3, 4), rand(5, 4), rand(5, scale=0.3), rand(5, 5, scale=0.4))
+    assert torch.autograd.gradcheck(
+        lambda u, w_in, b, w: Recurrence.apply(u, w_in, b, w, alpha, activation), args
+    )
 
 
 @pytest.mark.parametrize("activation", ["relu", "softplus", "tanh"])
@@ -176,3 +182,16 @@ def test_bad_inputs_and_specs():
         m(torch.zeros(5, 3))
     with pytest.raises(ValueError, match="unexpected spec keys"):
         SpatialRNN.from_spec(m.spec() | {"dtype": "float32"})
+
+
+def test_two_live_graphs_and_inference_mode():
+    m = _model(geom=Grid1D(6))
+    u = _inputs()
+    with torch.inference_mode():
+        torch.testing.assert_close(m(u), reference_forward(m, u).detach(), rtol=0, atol=1e-12)
+    # two forwards before one backward: buffers of the first call must survive the second
+    fast = torch.autograd.grad(m(u).sum() + m(2 * u).pow(2).sum(), list(m.parameters()))
+    ref = reference_forward(m, u).sum() + reference_forward(m, 2 * u).pow(2).sum()
+    slow = torch.autograd.grad(ref, list(m.parameters()))
+    for f, s in zip(fast, slow, strict=True):
+        torch.testing.assert_close(f, s, rtol=1e-10, atol=1e-12)

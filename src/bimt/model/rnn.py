@@ -136,9 +136,8 @@ class SpatialRNN(nn.Module):
             )
         steps, batch, _ = inputs.shape
         n = self.n_hidden
-        # All input drives in one product; only the recurrence is sequential.
-        drive = torch.addmm(self.b_rec, inputs.reshape(steps * batch, self.n_in), self.w_in.t())
-        hidden = recurrence(drive.view(steps, batch, n), self.w_rec, self.alpha, self.activation)
+        # One autograd node: all input drives in one product, then the sequential recurrence.
+        hidden = recurrence(inputs, self.w_in, self.b_rec, self.w_rec, self.alpha, self.activation)
         logits = torch.addmm(self.b_out, hidden.view(steps * batch, n), self.w_out.t())
         logits = logits.view(steps, batch, self.n_out)
         return (logits, hidden) if return_hidden else logits
