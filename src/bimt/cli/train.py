@@ -91,6 +91,8 @@ def train_command(
         "--resume", help="continue the run in the directory (config read from it)")] = False,
     progress: Annotated[bool, typer.Option(
         "--progress/--no-progress", help="show a progress bar")] = True,
+    threads: Annotated[int, typer.Option(
+        "--threads", min=0, help="torch CPU threads (0 = torch's default)")] = 1,
     **fields: Any,
 ) -> None:
     """Train a spatial RNN (BIMT, L1 or unregularised) into a run directory."""
@@ -119,7 +121,7 @@ def train_command(
             cfg = TrainConfig.from_toml(config, **overrides)
         else:
             cfg = TrainConfig.from_dict(overrides)
-        run = train(cfg, target, resume=resume, progress=progress)
+        run = train(cfg, target, resume=resume, progress=progress, threads=threads or None)
     except (ConfigError, RunError) as exc:
         _fail(str(exc), EXIT_BAD_INPUT)
     except TrainingDiverged as exc:

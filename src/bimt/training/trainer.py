@@ -87,7 +87,7 @@ def train_step(
         cost, loss = torch.zeros(()), ce
     if not torch.isfinite(loss):
         quantity = "the cross-entropy" if not torch.isfinite(ce) else "the connection cost"
-        raise NonFinite(quantity, float(loss))
+        raise NonFinite(quantity, float(loss.detach()))
     loss.backward()
     if grad_clip is not None:
         torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
@@ -108,15 +108,35 @@ def _due(done: int, every: int, steps: int) -> bool:
 
 
 def train(
-    config: TrainConfig, out_dir: str | Path, *, resume: bool = False, progress: bool = True
+    config: TrainConfig,
+    out_dir: str | Path,
+    *,
+    resume: bool = False,
+    progress: bool = True,
+    threads: int | None = 1,
 ) -> Run:
     """Train ``config`` into run directory ``out_dir``; returns the finished Run.
 
     ``resume=True`` continues from the directory's checkpoint (or reports a finished run and
-    returns it). Raises RunError for a directory holding another run, ConfigError for a config
-    the suite cannot use, TrainingDiverged on a NaN/inf loss or weight.
+    returns it). ``threads``: torch intra-op threads while training (restored afterwards);
+    1, the default, is the fastest for these small matrices on a shared CPU and keeps CPU
+    results independent of the machine's core count; None keeps torch's setting. Raises
+    RunError for a directory holding another run, ConfigError for a config the suite cannot
+    use, TrainingDiverged on a NaN/inf loss or weight.
     """
-    out = Path(out_dir)
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
+                                or threads < 1):
+        raise ValueError(f"threads must be None or an integer >= 1, got {threads!r}")
+    previous = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        return _train(config, Path(out_dir), resume=resume, progress=progress)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _train(config: TrainConfig, out: Path, *, resume: bool, progress: bool) -> Run:
     state = prepare_run_dir(out, config, resume=resume)
     if state == "finished":
         if progress:
@@ -164,6 +184,7 @@ def train(
         row.update(evaluate(model, suite, eval_set, fix_weight=config.fix_weight))
         row.update(network_stats(model, config.A))
         row["swaps"] = counters["swaps"]
+        row["train_time_s"] = counters["train_time_s"]
         row["elapsed_s"] = elapsed()
         counters.update(window_loss=0.0, window_ce=0.0, window_steps=0)
         append_line(out / METRICS_FILE, json.dumps(row))
