@@ -26,7 +26,7 @@ def plot_trial(suite: TaskSuite, batch: Batch, row: int = 0) -> Figure:
     )
     im = ax_in.imshow(x, aspect="auto", interpolation="nearest", cmap="viridis",
                       extent=(-0.5, n - 0.5, x.shape[0] - 0.5, -0.5))  # fmt: skip
-    fig.colorbar(im, ax=ax_in, fraction=0.03)
+    fig.colorbar(im, ax=[ax_in, ax_out], fraction=0.03)  # both axes shrink alike
     r = suite.dim_ring
     for y0, lab in ((0, "fix"), (1 + r // 2, "ring 1"), (1 + r + r // 2, "ring 2"),
                     (1 + 2 * r + len(suite.task_names) // 2, "rule")):  # fmt: skip

@@ -343,6 +343,8 @@ class TaskSuite:
                         raise ValueError(f"params[{k!r}] must hold integers")
                     arr = arr.astype(np.int64)
                 clean[k] = arr
+        if d.family in ("dm", "dlydm"):
+            clean.setdefault("tie_winner", np.ones(n, dtype=np.int64))
         tid = np.full(n, i)
         attr = self._attr[tid]
         sw = {name: attr[:, COL[name]] for name in ATTRS}
