@@ -138,7 +138,10 @@ def test_resume_after_sigkill_is_bit_identical(reference_run, tmp_path, where):
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     info = checkpoint_info(out / "checkpoint")
     assert info["step"] == (40 if where == "step" else 20)
+    leftovers = list((out / "checkpoint").glob(".*.tmp-*"))
+    assert len(leftovers) == (where == "rename")
     run = train(tiny(), out, resume=True, progress=False)
+    assert not list((out / "checkpoint").glob(".*.tmp-*"))
     assert _same_weights(run, reference_run)
     assert _untimed(run.metrics()) == _untimed(reference_run.metrics())
 

@@ -153,6 +153,10 @@ def _train(config: TrainConfig, out: Path, *, resume: bool, progress: bool) -> R
     counters = _fresh_counters()
     start = 0
     if state == "resume":
+        # Temp files of writes a crash interrupted; the files they were to replace are intact.
+        for folder in (out, ckpt_dir, out / SNAPSHOT_DIR):
+            for tmp in folder.glob(".*.tmp-*"):
+                tmp.unlink(missing_ok=True)
         info = load_checkpoint(ckpt_dir, model, optimizer)
         start, counters = int(info["step"]), info["counters"]
         # Evaluations after the checkpoint are redone; keep the file free of duplicates.
