@@ -1,0 +1,208 @@
+"""One member of an ensemble: its run directory, model, optimizer, counters and bookkeeping.
+
+Everything here mirrors ``bimt.training.trainer._train`` for one network, with the same helper
+functions, so that a member's directory is indistinguishable from a run trained alone: the same
+files in the same formats, written at the same steps (config.json, model.json, metrics.jsonl,
+snapshots/, checkpoint/, model.safetensors, summary.json last).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from bimt.model import SpatialRNN, relocate
+from bimt.training import Run, TrainConfig, TrainingDiverged, load_run
+from bimt.training.atomic import (
+    append_line,
+    write_json_atomic,
+    write_safetensors_atomic,
+    write_text_atomic,
+)
+from bimt.training.builders import build_model, task_list
+from bimt.training.checkpoint import load_checkpoint, save_checkpoint
+from bimt.training.evaluation import evaluate, make_eval_set, network_stats
+from bimt.training.rundir import (
+    CHECKPOINT_DIR,
+    CONFIG_FILE,
+    METRICS_FILE,
+    MODEL_FILE,
+    MODEL_SPEC_FILE,
+    SUMMARY_FILE,
+    prepare_run_dir,
+    read_metrics,
+)
+from bimt.training.schedule import lam_at
+from bimt.training.snapshots import SNAPSHOT_DIR, write_snapshot
+from bimt.training.trainer import (
+    NonFinite,
+    _diverged_message,
+    _due,
+    _fresh_counters,
+    _summary,
+    _window_mean,
+)
+
+# The failure record a sweep writes for a run (bimt.sweep.execute.write_error), same keys.
+ERROR_FILE = "error.json"
+
+
+@dataclass
+class Member:
+    """State of one network of the ensemble. ``status``: "finished", "training", "diverged"."""
+
+    index: int
+    config: TrainConfig
+    out: Path
+    status: str
+    model: SpatialRNN | None = None
+    optimizer: torch.optim.Optimizer | None = None
+    start: int = 0
+    counters: dict[str, Any] = field(default_factory=_fresh_counters)
+    tasks: list[str] = field(default_factory=list)
+    eval_set: dict[str, Any] = field(default_factory=dict)
+    last_row: dict[str, Any] | None = None
+    last_ckpt: int = 0
+    factor: torch.Tensor | None = None  # 1 + A·D, for the batched connection cost
+    error: str | None = None
+    elapsed0: float = 0.0  # wall time of earlier sessions (counters["elapsed_s"] at the start)
+
+    @property
+    def sample_tasks(self) -> list[str] | None:
+        return None if self.config.tasks is None else self.tasks
+
+    def lam(self, step: int) -> float:
+        return lam_at(step, self.config.steps, self.config.lam, self.config.schedule)
+
+
+def open_member(index: int, config: TrainConfig, out: Path, suite: Any, *,
+                resume: bool) -> Member:
+    """Check/prepare the run directory and build (or restore) the member's network."""
+    state = prepare_run_dir(out, config, resume=resume)
+    if state == "finished":
+        return Member(index, config, out, "finished")
+    device = torch.device(config.device)
+    model = build_model(config, suite).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    m = Member(index, config, out, "training", model=model, optimizer=optimizer)
+    (out / ERROR_FILE).unlink(missing_ok=True)  # a new attempt: the old failure record goes
+    if state == "resume":
+        info = load_checkpoint(out / CHECKPOINT_DIR, model, optimizer, restore_rng=False)
+        m.start, m.counters = int(info["step"]), info["counters"]
+        m.last_ckpt = m.start
+        m.elapsed0 = float(m.counters["elapsed_s"])
+        kept = [r for r in read_metrics(out) if r["step"] <= m.start]
+        write_text_atomic(out / METRICS_FILE, "".join(json.dumps(r) + "\n" for r in kept))
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        for stale in (METRICS_FILE, SUMMARY_FILE, MODEL_FILE):
+            (out / stale).unlink(missing_ok=True)
+        shutil.rmtree(out / SNAPSHOT_DIR, ignore_errors=True)
+        write_json_atomic(out / CONFIG_FILE, config.to_dict())
+        write_json_atomic(out / MODEL_SPEC_FILE, model.spec())
+    m.tasks = task_list(config, suite)
+    m.eval_set = make_eval_set(suite, config.eval_trials, config.seed, m.tasks)
+    from bimt.ensemble.stacked import cost_factor
+
+    m.factor = cost_factor(model.distance, float(config.A))
+    return m
+
+
+def log_eval(m: Member, suite: Any, done: int, elapsed: float) -> dict[str, Any]:
+    """Evaluate the member and append its metrics line (the single trainer's row, key order)."""
+    assert m.model is not None
+    cfg = m.config
+    row: dict[str, Any] = {
+        "step": done,
+        "lam": lam_at(max(done - 1, 0), cfg.steps, cfg.lam, cfg.schedule),
+        "train_loss": _window_mean(m.counters, "window_loss"),
+        "train_ce": _window_mean(m.counters, "window_ce"),
+    }
+    row.update(evaluate(m.model, suite, m.eval_set, fix_weight=cfg.fix_weight))
+    row.update(network_stats(m.model, cfg.A))
+    row["swaps"] = m.counters["swaps"]
+    row["train_time_s"] = m.counters["train_time_s"]
+    row["elapsed_s"] = elapsed
+    m.counters.update(window_loss=0.0, window_ce=0.0, window_steps=0)
+    append_line(m.out / METRICS_FILE, json.dumps(row))
+    m.last_row = row
+    return row
+
+
+def begin(m: Member, suite: Any, elapsed: float) -> None:
+    """Step-0 evaluation and snapshot of a new run."""
+    if m.start != 0:
+        return
+    if m.config.eval_every > 0:
+        log_eval(m, suite, 0, elapsed)
+    if m.config.snapshot_every > 0:
+        write_snapshot(m.out, 0, m.model)
+
+
+def after_step(m: Member, suite: Any, done: int, loss: float, ce: float, shared_time: float,
+               elapsed_fn: Any) -> None:
+    """Relocation, counters, evaluation, snapshot and checkpoint after optimizer step ``done``."""
+    cfg = m.config
+    t0 = time.perf_counter()
+    if cfg.swap_every > 0 and done % cfg.swap_every == 0:
+        m.counters["swaps"] += int(relocate(m.model, m.optimizer, top_k=cfg.top_k,
+                                            permute_optimizer=cfg.permute_optimizer))
+    m.counters["train_time_s"] += shared_time + time.perf_counter() - t0
+    m.counters["window_loss"] += loss
+    m.counters["window_ce"] += ce
+    m.counters["window_steps"] += 1
+    if _due(done, cfg.eval_every, cfg.steps):
+        log_eval(m, suite, done, elapsed_fn())
+    if cfg.snapshot_every > 0 and _due(done, cfg.snapshot_every, cfg.steps):
+        write_snapshot(m.out, done, m.model)
+    if _due(done, cfg.checkpoint_every, cfg.steps):
+        m.counters["elapsed_s"] = elapsed_fn()
+        save_checkpoint(m.out / CHECKPOINT_DIR, step=done, model=m.model,
+                        optimizer=m.optimizer, counters=m.counters)
+        m.last_ckpt = done
+
+
+def diverge(m: Member, quantity: str, value: float, step: int) -> None:
+    """Stop the member: the single trainer's TrainingDiverged message, recorded in error.json.
+
+    The directory is left as the single trainer leaves it (last good checkpoint intact); the
+    record has the keys of the sweep's failure record, so ``bimt sweep status`` reads it.
+    """
+    message = _diverged_message(NonFinite(quantity, value), step, m.config, m.out, m.last_ckpt)
+    exc = TrainingDiverged(message)
+    record = {
+        "run_id": m.out.name,
+        "stage": "train",
+        "type": type(exc).__name__,
+        "message": message,
+        "traceback": f"{type(exc).__module__}.{type(exc).__name__}: {message}\n",
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    write_json_atomic(m.out / ERROR_FILE, record)
+    m.status, m.error = "diverged", message
+
+
+def finish(m: Member, suite: Any, elapsed: float) -> Run:
+    """Final metrics line if needed, final weights, then summary.json (the commit point)."""
+    cfg = m.config
+    if m.last_row is None:  # resumed from the final checkpoint: the final row is on disk
+        rows = read_metrics(m.out)
+        if rows and rows[-1]["step"] == cfg.steps:
+            m.last_row = rows[-1]
+        else:
+            log_eval(m, suite, cfg.steps, elapsed)
+    assert m.last_row is not None
+    write_safetensors_atomic(m.out / MODEL_FILE, m.model.state_dict())
+    write_json_atomic(m.out / SUMMARY_FILE, _summary(cfg, m.last_row, m.counters, elapsed))
+    m.status = "finished"
+    return load_run(m.out)
