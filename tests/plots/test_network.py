@@ -65,6 +65,15 @@ def test_fixed_wmax_and_visibility_floor():
     np.testing.assert_allclose(_collection(fig, "w_in").get_linewidths(), [0.25])
 
 
+def test_line_cap_keeps_the_widest_lines():
+    w_rec = np.arange(16, dtype=float).reshape(4, 4) - 7.5  # distinct |w|, no zeros
+    fig = draw_network(np.zeros((4, 1)), w_rec, np.zeros((1, 4)), (2, 2), min_linewidth=0,
+                       max_lines=3)
+    off = np.abs(w_rec[~np.eye(4, dtype=bool)])
+    expected = np.sort(off)[-3:] / np.abs(w_rec).max()
+    np.testing.assert_allclose(np.sort(_collection(fig, "w_rec").get_linewidths()), expected)
+
+
 def test_2d_hidden_neurons_sit_at_their_slots():
     p_in, p_hid, p_out = network_positions((3, 4), 5, 2, layout="flat")
     # Slot a is row a // 4, column a % 4: columns go right, rows go up by equal steps.
@@ -106,6 +115,7 @@ def test_1d_network_and_arcs(tmp_path, write_png):
         ({"w_out": np.zeros((1, 3))}, "w_out must be"),
         ({"layout": "3d"}, "layout must be one of"),
         ({"min_linewidth": -1}, "min_linewidth"),
+        ({"max_lines": -1}, "max_lines"),
         ({"wmax": {"w_hid": 1.0}}, "wmax keys"),
         ({"geometry": (2, 0)}, "geometry shape"),
     ],

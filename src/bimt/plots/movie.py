@@ -24,9 +24,10 @@ from bimt.plots.layout import grid_shape
 from bimt.plots.network import draw_network
 
 MOVIE_FORMATS = (".gif", ".mp4")
-# Thinner lines than in still figures: a movie frame is small, and fewer lines keep ~100
-# frames well under a minute.
+# A movie frame is small (480 px), so fewer lines show the same picture; these caps keep
+# ~100 frames of a 400-neuron network, dense early frames included, near a minute.
 MOVIE_MIN_LINEWIDTH = 0.1
+MOVIE_MAX_LINES = 6_000
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ def render_frames(
     layout: str = "perspective",
     size_px: int = 480,
     min_linewidth: float = MOVIE_MIN_LINEWIDTH,
+    max_lines: int | None = MOVIE_MAX_LINES,
     title: str = "",
 ) -> list[np.ndarray]:
     """Draw each frame on one reused figure: a list of RGB images [H, W, 3] uint8."""
@@ -83,7 +85,7 @@ def render_frames(
     for f in frames:
         ax.clear()
         draw_network(f.w_in, f.w_rec, f.w_out, geometry, ax=ax, layout=layout, wmax=wmax,
-                     min_linewidth=min_linewidth)
+                     min_linewidth=min_linewidth, max_lines=max_lines)
         ax.set_title(f"{title + '  ' if title else ''}step {f.step}", fontsize=10)
         canvas.draw()
         images.append(np.asarray(canvas.buffer_rgba())[..., :3].copy())
@@ -117,11 +119,12 @@ def growth_movie(
     layout: str = "perspective",
     size_px: int = 480,
     min_linewidth: float = MOVIE_MIN_LINEWIDTH,
+    max_lines: int | None = MOVIE_MAX_LINES,
     title: str = "",
 ) -> Path:
     """Render `frames` (in order) with a fixed width scale and write them to `out`."""
     out = check_movie_path(out)
     wmax = frames_wmax(frames)
     images = render_frames(frames, geometry, wmax, layout=layout, size_px=size_px,
-                           min_linewidth=min_linewidth, title=title)
+                           min_linewidth=min_linewidth, max_lines=max_lines, title=title)
     return write_movie(images, out, fps=fps)

@@ -12,7 +12,11 @@ Widths follow BIMT's own plots: linewidth = c·|w| / max|w| within each matrix (
 widths are comparable across frames). Lines thinner than `min_linewidth` points are skipped:
 at 150 dpi a 0.05 pt line covers under a tenth of a pixel, and on a grown network most of the
 160,000 recurrent weights are that small; skipping them makes a drawing take well under a
-second instead of many. Pass `min_linewidth=0` to draw every weight, as the paper does.
+second instead of many. A dense network (at initialisation, or without regularisation) is
+the other costly case: Agg's time grows with the pixels each line covers, and 160,000 long
+lines take 20-30 s at 150 dpi. So at most `max_lines` lines per matrix are drawn (default
+20,000, the widest): in a mesh that dense the weaker lines are hidden under the stronger ones
+anyway. Pass `min_linewidth=0, max_lines=None` to draw every weight, as the paper does.
 Self-connections (autapses) are rings around their neuron, with edge width ∝ |w|.
 """
 
@@ -33,6 +37,7 @@ from bimt.plots.style import NEGATIVE_COLOR, POSITIVE_COLOR, cluster_rgba, new_a
 LAYOUTS = ("perspective", "flat")
 DEFAULT_WIDTHS = (1.0, 1.0, 1.0)
 DEFAULT_MIN_LINEWIDTH = 0.05
+DEFAULT_MAX_LINES = 20_000
 
 # Oblique projection of the 2D sheet: row r of R goes up by DEPTH·r/R and right by SHEAR·r/R.
 _SHEAR, _DEPTH = 0.35, 0.55
@@ -81,10 +86,17 @@ def _sign_colors(w: np.ndarray) -> np.ndarray:
     return np.where((w > 0)[:, None], pos, neg)
 
 
-def _kept(w: np.ndarray, widths: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
-    """(dst, src) indices of the weights to draw, weakest first so strong lines end on top."""
+def _kept(
+    w: np.ndarray, widths: np.ndarray, floor: float, max_lines: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(dst, src) indices of the weights to draw, weakest first so strong lines end on top.
+
+    Lines under `floor` points are dropped; of the rest, only the `max_lines` widest are kept.
+    """
     dst, src = np.nonzero((widths >= floor) & (w != 0))
     order = np.argsort(widths[dst, src], kind="stable")
+    if max_lines is not None:
+        order = order[max(order.size - max_lines, 0):]
     return dst[order], src[order]
 
 
@@ -105,10 +117,18 @@ def _arcs(x0: np.ndarray, x1: np.ndarray, y0: float, height: np.ndarray) -> np.n
     return np.stack([xs, ys], axis=-1)
 
 
-def _ring_size(fig: Figure, ax: Axes, per_row: int) -> float:
-    """Marker area (pt²) of an autapse ring: at most 6 pt wide, and narrower than a slot."""
-    width_pt = ax.get_position().width * fig.get_figwidth() * 72
-    diameter = float(np.clip(0.8 * width_pt / per_row, 1.5, 6.0))
+def _ring_size(fig: Figure, ax: Axes, slots: np.ndarray) -> float:
+    """Marker area (pt²) of an autapse ring: half the gap between neighbouring slots.
+
+    slots: [N, 2] data positions of the hidden neurons; rings wider than the gap would merge
+    into a blur on a 20×20 sheet (the perspective view squeezes rows together).
+    """
+    ax.autoscale_view()
+    pts = ax.transData.transform(slots) * 72.0 / fig.dpi
+    gaps = np.linalg.norm(pts[:, None, :] - pts[None, :, :], axis=-1)[: min(len(pts), 64)]
+    gaps = gaps[gaps > 0]
+    spacing = float(gaps.min()) if gaps.size else 12.0
+    diameter = float(np.clip(0.5 * spacing, 1.0, 6.0))
     return diameter**2
 
 
@@ -138,6 +158,7 @@ def draw_network(
     widths: tuple[float, float, float] = DEFAULT_WIDTHS,
     wmax: Mapping[str, float] | None = None,
     min_linewidth: float = DEFAULT_MIN_LINEWIDTH,
+    max_lines: int | None = DEFAULT_MAX_LINES,
     labels_by_slot: np.ndarray | None = None,
     title: str | None = None,
 ) -> Figure:
@@ -150,6 +171,7 @@ def draw_network(
         widths: the width c in points of each matrix's strongest weight (in, rec, out).
         wmax: optional fixed denominators {"w_in", "w_rec", "w_out"} (default: each max|w|).
         min_linewidth: skip lines thinner than this many points (0 draws all).
+        max_lines: draw at most this many lines per matrix, the widest (None: no cap).
         labels_by_slot: optional [N] cluster labels (-1 none) to colour hidden neurons.
     """
     w_in, w_rec, w_out = _as_numpy(w_in), _as_numpy(w_rec), _as_numpy(w_out)
@@ -158,17 +180,20 @@ def draw_network(
     _check_weights(w_in, w_rec, w_out, n)
     if min_linewidth < 0:
         raise ValueError(f"min_linewidth must be >= 0 points, got {min_linewidth}")
+    if max_lines is not None and max_lines < 0:
+        raise ValueError(f"max_lines must be >= 0 or None (no cap), got {max_lines}")
     wmax = dict(wmax or {})
     unknown = set(wmax) - {"w_in", "w_rec", "w_out"}
     if unknown:
         raise ValueError(f"wmax keys must be among 'w_in', 'w_rec', 'w_out', got {sorted(unknown)}")
     is_1d = len(shape) == 1
-    fig, ax = new_axes(ax, (7.0, 3.2) if is_1d else (6.0, 6.0))
+    size = (7.0, 3.2) if is_1d else (6.0, 6.0) if layout == "perspective" else (4.4, 7.0)
+    fig, ax = new_axes(ax, size)
     p_in, p_hid, p_out = network_positions(geometry, w_in.shape[1], w_out.shape[0], layout)
 
     # Input -> hidden: w_in[a, k] joins input k to hidden slot a.
     lw = weight_widths(w_in, widths[0], wmax.get("w_in"))
-    dst, src = _kept(w_in, lw, min_linewidth)
+    dst, src = _kept(w_in, lw, min_linewidth, max_lines)
     segs = np.stack([p_in[src], p_hid[dst]], axis=1)
     ax.add_collection(_line_collection(segs, w_in[dst, src], lw[dst, src], "w_in"))
 
@@ -176,7 +201,7 @@ def draw_network(
     lw = weight_widths(w_rec, widths[1], wmax.get("w_rec"))
     off = lw.copy()
     np.fill_diagonal(off, 0.0)
-    dst, src = _kept(w_rec, off, max(min_linewidth, np.finfo(float).tiny))
+    dst, src = _kept(w_rec, off, max(min_linewidth, np.finfo(float).tiny), max_lines)
     if is_1d:
         x0, x1 = p_hid[src, 0], p_hid[dst, 0]
         segs = _arcs(x0, x1, 0.5, 0.35 * np.abs(x1 - x0))
@@ -187,14 +212,14 @@ def draw_network(
     keep = (diag_lw >= min_linewidth) & (diag_w != 0)
     if keep.any():
         auto = ax.scatter(
-            p_hid[keep, 0], p_hid[keep, 1], s=_ring_size(fig, ax, max(shape)), facecolors="none",
+            p_hid[keep, 0], p_hid[keep, 1], s=_ring_size(fig, ax, p_hid), facecolors="none",
             edgecolors=_sign_colors(diag_w[keep]), linewidths=diag_lw[keep], zorder=3,
         )
         auto.set_gid("autapses")
 
     # Hidden -> output: w_out[o, a] joins hidden slot a to output o.
     lw = weight_widths(w_out, widths[2], wmax.get("w_out"))
-    dst, src = _kept(w_out, lw, min_linewidth)
+    dst, src = _kept(w_out, lw, min_linewidth, max_lines)
     segs = np.stack([p_hid[src], p_out[dst]], axis=1)
     ax.add_collection(_line_collection(segs, w_out[dst, src], lw[dst, src], "w_out"))
 
@@ -208,6 +233,8 @@ def draw_network(
         ax.scatter(p[:, 0], p[:, 1], s=dot, c="black", linewidths=0, zorder=4)
     ax.autoscale_view()
     ax.margins(0.03)
+    if not is_1d:
+        ax.set_aspect("equal")  # grid cells stay square (flat) or a true parallelogram
     ax.set_axis_off()
     if title:
         ax.set_title(title)
@@ -221,6 +248,7 @@ def draw_recurrent_arcs(
     width: float = 1.0,
     wmax: float | None = None,
     min_linewidth: float = DEFAULT_MIN_LINEWIDTH,
+    max_lines: int | None = DEFAULT_MAX_LINES,
     labels_by_slot: np.ndarray | None = None,
     title: str | None = None,
 ) -> Figure:
@@ -229,6 +257,7 @@ def draw_recurrent_arcs(
     Args:
         w_rec: [N, N] recurrent weights of a 1D line (row = target, column = source).
         width: points of the strongest weight; wmax: fixed denominator (default max|w|).
+        min_linewidth, max_lines: as in `draw_network`.
         labels_by_slot: optional [N] cluster labels (-1 none) to colour the neurons.
     """
     w = _as_numpy(w_rec)
@@ -239,7 +268,7 @@ def draw_recurrent_arcs(
     lw = weight_widths(w, width, wmax)
     off = lw.copy()
     np.fill_diagonal(off, 0.0)
-    dst, src = _kept(w, off, max(min_linewidth, np.finfo(float).tiny))
+    dst, src = _kept(w, off, max(min_linewidth, np.finfo(float).tiny), max_lines)
     x0, x1 = src.astype(float), dst.astype(float)
     segs = _arcs(x0, x1, 0.0, np.abs(x1 - x0) / 2)
     ax.add_collection(_line_collection(segs, w[dst, src], lw[dst, src], "w_rec"))
@@ -247,7 +276,8 @@ def draw_recurrent_arcs(
     keep = (diag_lw >= min_linewidth) & (diag_w != 0)
     xs = np.arange(n, dtype=float)
     if keep.any():
-        ax.scatter(xs[keep], np.zeros(keep.sum()), s=_ring_size(fig, ax, n), facecolors="none",
+        ring = _ring_size(fig, ax, np.stack([xs, np.zeros(n)], axis=1))
+        ax.scatter(xs[keep], np.zeros(keep.sum()), s=ring, facecolors="none",
                    edgecolors=_sign_colors(diag_w[keep]), linewidths=diag_lw[keep], zorder=3)
     colors = (cluster_rgba(check_labels(labels_by_slot, n)) if labels_by_slot is not None
               else "black")
