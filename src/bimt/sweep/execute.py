@@ -24,7 +24,8 @@ Each run (`run_task`):
 4. on any exception writes `RUN_DIR/error.json` (stage, type, message, traceback, host, time)
    and goes on with the next run; each new attempt first removes an old `error.json`.
 
-The worker sets torch's intra-op threads to `threads` (local: usable cores // workers; SLURM:
+The worker sets torch's intra-op threads, and the BLAS/OpenMP pools (threadpoolctl, for
+scikit-learn's k-means in the analysis), to `threads` (local: usable cores // workers; SLURM:
 `cpus_per_task`) so that parallel workers do not oversubscribe the cores.
 """
 
@@ -338,18 +339,22 @@ class SweepWorker(submitit.helpers.Checkpointable):
 
     def __call__(self, tasks: Sequence[RunTask], worker_index: int = 0) -> list[dict[str, Any]]:
         import torch
+        from threadpoolctl import threadpool_limits
 
         previous = torch.get_num_threads()
         torch.set_num_threads(self.threads)
         try:
-            outcomes = []
-            for task in tasks:
-                if self.claim_dir is not None and not _claim(
-                    Path(self.claim_dir), task.run_id, worker_index
-                ):
-                    continue
-                outcomes.append(run_task(task))
-            return outcomes
+            # BLAS and OpenMP pools too: the analysis' k-means would otherwise start one
+            # thread per core in every worker.
+            with threadpool_limits(limits=self.threads):
+                outcomes = []
+                for task in tasks:
+                    if self.claim_dir is not None and not _claim(
+                        Path(self.claim_dir), task.run_id, worker_index
+                    ):
+                        continue
+                    outcomes.append(run_task(task))
+                return outcomes
         finally:
             torch.set_num_threads(previous)
 
