@@ -82,6 +82,8 @@ def test_resume_refuses_new_flags_and_reports_finished(tmp_path):
     assert result.exit_code == 2 and "drop --steps" in result.output
     result = runner.invoke(app, ["train", "--resume", str(out)])
     assert result.exit_code == 0 and "already finished" in result.output
+    result = runner.invoke(app, ["train", "-o", str(out), "--no-progress", *_flags(cfg)])
+    assert result.exit_code == 0 and "finished; nothing to do" in result.output
     result = runner.invoke(app, ["train", "-o", str(out), "--no-progress", *_flags(
         tiny(steps=3, eval_every=0))])
     assert result.exit_code == 2 and "different config (steps: 2 -> 3)" in result.output

@@ -219,8 +219,6 @@ def test_same_seed_same_summary(reference_run, tmp_path):
 def test_directory_guards(reference_run, tmp_path):
     with pytest.raises(RunError, match=r"different config \(seed: 0 -> 1\).*--resume"):
         train(tiny(seed=1), reference_run.path, progress=False)
-    with pytest.raises(RunError, match="finished; open it with load_run"):
-        train(tiny(), reference_run.path, progress=False)
     stranger = tmp_path / "stranger"
     stranger.mkdir()
     (stranger / "notes.txt").write_text("mine")
@@ -231,8 +229,9 @@ def test_directory_guards(reference_run, tmp_path):
     with pytest.raises(RunError, match="not a bimt run directory"):
         load_run(stranger)
     before = (reference_run.path / "summary.json").read_text()
-    again = train(tiny(), reference_run.path, resume=True, progress=False)
-    assert again.finished and (reference_run.path / "summary.json").read_text() == before
+    for resume in (True, False):  # a finished run of the same config is left as it is
+        again = train(tiny(), reference_run.path, resume=resume, progress=False)
+        assert again.finished and (reference_run.path / "summary.json").read_text() == before
 
 
 def test_unknown_task_is_a_config_error_before_any_write(tmp_path):

@@ -121,6 +121,9 @@ def train_command(
             cfg = TrainConfig.from_toml(config, **overrides)
         else:
             cfg = TrainConfig.from_dict(overrides)
+        if (Path(target) / "summary.json").is_file() and read_config(target) == cfg:
+            typer.echo(f"{target} already holds this run, finished; nothing to do")
+            return
         run = train(cfg, target, resume=resume, progress=progress, threads=threads or None)
     except (ConfigError, RunError) as exc:
         _fail(str(exc), EXIT_BAD_INPUT)

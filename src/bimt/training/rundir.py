@@ -68,7 +68,8 @@ def prepare_run_dir(out_dir: str | Path, config: TrainConfig, *, resume: bool) -
     """Check that ``out_dir`` may hold this run; returns "new", "resume" or "finished".
 
     Refuses (RunError) a non-empty directory that is not a run of the same config, and, without
-    ``resume``, a directory that already holds progress of this config.
+    ``resume``, an unfinished run of this config. A finished run of this config is "finished"
+    with or without ``resume`` (training it again is a no-op, so scripts can be rerun).
     """
     out = Path(out_dir)
     if not out.exists() or not any(out.iterdir()):
@@ -86,10 +87,7 @@ def prepare_run_dir(out_dir: str | Path, config: TrainConfig, *, resume: bool) -
                        f"to continue that run with its own config, or choose another --out")
     finished = (out / SUMMARY_FILE).is_file()
     started = finished or checkpoint_info(out / CHECKPOINT_DIR) is not None
-    if not resume and finished:
-        raise RunError(f"{out} already holds this run, finished; open it with load_run (or "
-                       f"choose another --out to train again)")
-    if not resume and started:
+    if not resume and started and not finished:
         raise RunError(f"{out} already holds this run, in progress; use --resume to continue "
                        f"it or choose another --out")
     if finished:

@@ -117,12 +117,13 @@ def train(
 ) -> Run:
     """Train ``config`` into run directory ``out_dir``; returns the finished Run.
 
-    ``resume=True`` continues from the directory's checkpoint (or reports a finished run and
-    returns it). ``threads``: torch intra-op threads while training (restored afterwards);
-    1, the default, is the fastest for these small matrices on a shared CPU and keeps CPU
-    results independent of the machine's core count; None keeps torch's setting. Raises
-    RunError for a directory holding another run, ConfigError for a config the suite cannot
-    use, TrainingDiverged on a NaN/inf loss or weight.
+    ``resume=True`` continues from the directory's checkpoint. A directory that already holds
+    this config, finished, is reported and returned as it is. ``threads``: torch intra-op
+    threads while training (restored afterwards); 1, the default, is the fastest for these
+    small matrices on a shared CPU and keeps CPU results independent of the machine's core
+    count; None keeps torch's setting. Raises RunError for a directory holding another run,
+    ConfigError for a config the suite cannot use, TrainingDiverged on a NaN/inf loss or
+    weight.
     """
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
                                 or threads < 1):
