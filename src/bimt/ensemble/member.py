@@ -86,6 +86,8 @@ class Member:
 def open_member(index: int, config: TrainConfig, out: Path, suite: Any, *,
                 resume: bool) -> Member:
     """Check/prepare the run directory and build (or restore) the member's network."""
+    if resume and (not out.exists() or not any(out.iterdir())):
+        resume = False  # a member not started yet starts now (the sweep's rule, per member)
     state = prepare_run_dir(out, config, resume=resume)
     if state == "finished":
         return Member(index, config, out, "finished")

@@ -15,11 +15,11 @@ steps. Per time step the forward makes one ``baddbmm_`` and one in-place φ for 
 
 Why the results equal K single runs bit for bit on CPU (float32, tests/ensemble): torch's CPU
 ``bmm`` runs the same BLAS gemm per batch entry as ``mm`` on the same shapes, and every other
-operation is elementwise or a reduction over the same axis as the single version. This holds
-when every member's batch has the same length T; when lengths differ, the shorter members are
-zero-padded (masked), which changes the length of the reduction over T·B in the weight
-gradients and so its blocking: results then agree to float rounding instead (see
-``bimt.ensemble`` for the tolerance).
+operation is elementwise or a reduction over the same axis as the single version. Two limits:
+torch computes batched products of fewer than 400 multiply-adds per entry with its own plain
+loop instead of BLAS (toy sizes only), and members with shorter trials are zero-padded to the
+longest, which lengthens the reductions over T·B in the weight gradients and may change their
+blocking. Both give differences of float rounding only (see ``bimt.ensemble.trainer``).
 """
 
 from __future__ import annotations

@@ -11,14 +11,19 @@ snapshot and checkpoint — the single trainer's own code on the member, which i
 stack. A member that diverges gets the single trainer's message in ``error.json`` and leaves
 the stack; the others go on.
 
-What "the same as trained alone" means here (tests/ensemble/test_equivalence.py): on CPU in
-float32, a member's weights, swaps and metrics equal those of ``bimt.train`` on the same config
-bit for bit when all members' batches have the same padded length (always the case at batch 64
-on cog20, whose longest trials fill every batch), because every batched product runs the same
-BLAS kernel per member as the single product. When lengths differ, the zero-padded steps
-change how the weight gradients' reductions over T·B are blocked, so gradients differ by float
-rounding (~1e-7 relative); Adam then carries that difference forward, a relocation decision
-near a tie could flip, and the difference grows over training as in any chaotic system.
+What "the same as trained alone" means (tests/ensemble/test_ensemble_equivalence.py): on CPU
+in float32 a member's weights, swaps and evaluation metrics equal those of ``bimt.train`` on
+the same config bit for bit, because every batched product runs the same BLAS kernel per member
+as the single product and the rest is elementwise (the logged training-loss means are sums in
+another order: equal to ~1e-7 relative). Not guaranteed, though seen equal in the tests: members
+whose trials are shorter than another member's are zero-padded, which lengthens the gradient
+reductions over T·B and may change their blocking, and products under 400 multiply-adds go
+through torch's plain loop. Such a difference starts at float rounding (~1e-7 relative); Adam
+carries it forward, the recurrence amplifies it over training, and a relocation decision near a
+tie could flip on it — then the member is a different, equally valid run. At batch 64 on cog20
+every batch is 32 steps long, so padding does not occur in practice. On a GPU, batched and
+single kernels differ (and cuBLAS picks algorithms by shape), so expect agreement to float
+tolerance, not bits.
 """
 
 from __future__ import annotations
