@@ -12,6 +12,7 @@ from bimt.analysis import (
     shuffle_test,
     task_variance,
 )
+from bimt.ensemble import pack_configs, train_ensemble
 from bimt.model import (
     Grid1D,
     Grid2D,
@@ -48,6 +49,7 @@ __all__ = [
     "load_run",
     "load_sweep",
     "make_suite",
+    "pack_configs",
     "pareto_front",
     "relocate",
     "run_sweep",
@@ -57,6 +59,7 @@ __all__ = [
     "sweep_status",
     "task_variance",
     "train",
+    "train_ensemble",
     "wiring_length",
 ]
 
