@@ -100,7 +100,9 @@ def draw(
     length = ends[:, -1]
     n_t = int(length.max()) if n_rows else 0
     t = np.arange(n_t)[:, None]
-    slot = (t[:, :, None] >= ends[None, :, :]).sum(-1)  # [T, B]; N_SLOTS on padding
+    slot = np.zeros((n_t, n_rows), dtype=np.int64)  # [T, B]; N_SLOTS on padding
+    for s in range(N_SLOTS):  # slots, not rows or steps: five [T, B] comparisons
+        slot += t >= ends[None, :, s]
 
     # One input vector per (row, slot); the extra last slot is the all-zero padding pattern.
     pattern = np.zeros((n_rows, N_SLOTS + 1, n_in), dtype=np.float32)
@@ -112,15 +114,21 @@ def draw(
     if noise is not None:
         noisy = np.zeros((n_rows, N_SLOTS + 1), dtype=bool)
         noisy[:, :N_SLOTS] = lay.noise_slot
-        ti, bi = np.nonzero(np.take(noisy.reshape(-1), flat))
-        if len(ti):
-            scale = lay.noise_ch[bi].astype(np.float32) * np.float32(noise_std(dt))
-            z = torch.randn((len(ti), n_core), generator=noise).numpy()
-            inputs[ti, bi, :n_core] += z * scale
+        (idx,) = np.nonzero(np.take(noisy.reshape(-1), flat).reshape(-1))  # flat (t, b)
+        if len(idx):
+            # Noise only where some channel gets it: [n, C] normals, scaled per channel.
+            scale = lay.noise_ch.astype(np.float32) * np.float32(noise_std(dt))
+            z = torch.randn((len(idx), n_core), generator=noise).numpy()
+            z *= scale[idx % n_rows]
+            inputs.reshape(n_t * n_rows, n_in)[idx, :n_core] += z
 
-    dec_start = np.take_along_axis(starts, lay.decision_slot[:, None], axis=1)[:, 0]
-    in_decision = slot == lay.decision_slot[None, :]
-    label = decision_labels(lay.target, t - dec_start, lay.seq, lay.label_bug, dim_ring, dt)
-    labels = np.where(in_decision & (lay.target >= 0), label, 0).astype(np.int64)
+    rows = np.arange(n_rows)
+    dec_start = starts[rows, lay.decision_slot]
+    in_decision = (slot == lay.decision_slot[None, :]) & (lay.target >= 0)[None, :]
+    if lay.seq.any():
+        label = decision_labels(lay.target, t - dec_start, lay.seq, lay.label_bug, dim_ring, dt)
+    else:  # the label is constant over the decision period
+        label = decision_labels(lay.target, 0, 0, lay.label_bug, dim_ring, dt)[None, :]
+    labels = np.where(in_decision, label, 0)
     mask = t < length[None, :]
     return Drawn(inputs, labels, mask, length.astype(np.int64), starts, ends)

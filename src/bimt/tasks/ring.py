@@ -6,6 +6,8 @@ match neurogym's observations bit for bit once cast to float32.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 BUMP_PEAK = 0.8
@@ -13,14 +15,21 @@ BUMP_WIDTH = np.pi / 8  # radians, whatever the ring size
 SIGMA = 1.0  # neurogym's default input-noise level; per-step std is SIGMA / sqrt(dt)
 
 
+@cache
 def angles_arange(dim_ring: int) -> np.ndarray:
-    """Preferred angles [dim_ring] as the Reach family builds them (`arange`)."""
-    return np.arange(0, 2 * np.pi, 2 * np.pi / dim_ring)[:dim_ring]
+    """Preferred angles [dim_ring] as the Reach family builds them (`arange`); read-only."""
+    out = np.arange(0, 2 * np.pi, 2 * np.pi / dim_ring)[:dim_ring]
+    out.flags.writeable = False
+    return out
 
 
+@cache
 def angles_linspace(dim_ring: int) -> np.ndarray:
-    """Preferred angles [dim_ring] as the DM and match families build them (`linspace`)."""
-    return np.linspace(0, 2 * np.pi, dim_ring + 1)[:-1]
+    """Preferred angles [dim_ring] as the DM and match families build them (`linspace`);
+    read-only."""
+    out = np.linspace(0, 2 * np.pi, dim_ring + 1)[:-1]
+    out.flags.writeable = False
+    return out
 
 
 def bump(loc: np.ndarray, strength: np.ndarray | float, theta: np.ndarray) -> np.ndarray:

@@ -20,7 +20,14 @@ import torch
 from bimt.tasks import decision, match, reach
 from bimt.tasks.batch import Batch
 from bimt.tasks.cog20 import COG20, PROFILES, YANG_ALIASES, neurogym_task
-from bimt.tasks.generator import ATTRS, COL, N_UNIFORMS, layout, sample_params
+from bimt.tasks.generator import (
+    ATTRS,
+    COL,
+    N_UNIFORMS,
+    build_tables,
+    layout,
+    sample_params,
+)
 from bimt.tasks.modcog import MATCH_DELAY_RANGE, MODCOG82, MODCOG93, modcog_task, split_name
 from bimt.tasks.params import INT_PARAMS, empty_params, schema_doc
 from bimt.tasks.render import draw
@@ -133,6 +140,7 @@ class TaskSuite:
             "decision_slot": [len(d.periods) - 1 for d in defs],
         }
         self._attr = np.array([columns[c] for c in ATTRS], dtype=np.int64).T  # [tasks, attrs]
+        self._tables = build_tables(self._attr, self.dim_ring)
         # Duration supports [task, modality, slot, j] (ms) and their sizes [task, modality, slot].
         sups = [[d.supports(self.dt, m) for m in (0, 1)] for d in defs]
         width = max(len(v) for s in sups for sm in s for v in sm.values())
@@ -194,7 +202,7 @@ class TaskSuite:
         noise: torch.Generator | None,
     ) -> Batch:
         """The common end of sample, test_trials and render: layout, draw, package."""
-        lay, derived = layout(self._attr[tid], params, dur, self.dim_ring, self.dt)
+        lay, derived = layout(self._tables, tid, params, dur, self.dim_ring, self.dt)
         d = draw(lay, tid, len(self.defs), self.dim_ring, self.dt, noise)
         # Period bounds: slot N_SLOTS is an absent period, (0, 0).
         bounds = np.zeros((len(tid), N_SLOTS + 1, 2), dtype=np.int64)
@@ -237,7 +245,7 @@ class TaskSuite:
         if pool is not None:
             tid = pool[tid]
         u = rng.random((batch_size, N_UNIFORMS))
-        params = sample_params(u, self._attr[tid], self.dim_ring)
+        params = sample_params(u, tid, self._tables, self.dim_ring)
         mod = np.maximum(params["modality"], 0)
         j = (u[:, N_UNIFORMS - N_SLOTS :] * self._nsup[tid, mod]).astype(np.int64)
         dur = self._durations(tid, mod, j)
