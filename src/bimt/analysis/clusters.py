@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import silhouette_score
+from threadpoolctl import threadpool_limits
 
 NORMALIZATIONS = ("max", "sum", "none")
 
@@ -108,7 +109,9 @@ class FunctionalClusters(ClusterMixin, BaseEstimator):
             if k >= n_units or k > n_distinct:
                 continue
             km = KMeans(n_clusters=k, n_init=self.n_init, random_state=self.random_state)
-            with warnings.catch_warnings():
+            # One thread: the data are tiny (hundreds of units), and OpenMP workers on a busy
+            # machine made the 560 fits ~30x slower (spin-waiting) than one thread.
+            with warnings.catch_warnings(), threadpool_limits(1):
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 labels = km.fit_predict(normed)
             if len(np.unique(labels)) < k:

@@ -15,7 +15,11 @@ EXIT_BAD_INPUT = 2
 
 def summary_table(result: dict[str, Any]) -> Table:
     """A short summary of an analysis.json dict."""
-    table = Table(title=f"analysis of {result['run']}", show_header=False)
+    table = Table(
+        title=f"analysis of {result['run']}",
+        caption="anatomy rows: observed vs shuffle mean ± std (one-sided p, z)",
+        show_header=False,
+    )
     table.add_column("measure", style="bold")
     table.add_column("value")
     acc, sp = result["accuracy"], result["sparsity"]
@@ -37,9 +41,9 @@ def summary_table(result: dict[str, Any]) -> Table:
         for name, r in metrics.items():
             z = "n/a" if r["z"] is None else f"{r['z']:.2f}"
             table.add_row(
-                f"{name} [{mode}]",
-                f"{r['observed']:.4g} vs shuffles {r['mean']:.4g} ± {r['std']:.2g}; "
-                f"p = {r['p_value']:.2g}, z = {z}",
+                f"{name} ({mode})",
+                f"{r['observed']:.4g} vs {r['mean']:.4g} ± {r['std']:.2g} (p={r['p_value']:.2g}, "
+                f"z={z})",
             )
     drop = result["lesions"]["drop"]["primary"]
     worst = max((max(row) for row in drop), default=0.0)
