@@ -55,7 +55,7 @@ def strength_vs_distance(
     ax.set_yscale("log")
     ax.set_xlabel("distance")
     ax.set_ylabel("|w_rec|")
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False, fontsize=8, markerscale=3)
     if title:
         ax.set_title(title)
     return fig
