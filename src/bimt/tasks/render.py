@@ -95,40 +95,53 @@ def draw(
     n_rows = lay.steps.shape[0]
     n_core = lay.core.shape[2]
     n_in = n_core + n_rules
+    n_pat = N_SLOTS + 1  # the slots, then the padding "slot"
     ends = np.cumsum(lay.steps, axis=1)
     starts = ends - lay.steps
     length = ends[:, -1]
     n_t = int(length.max()) if n_rows else 0
-    t = np.arange(n_t)[:, None]
-    slot = np.zeros((n_t, n_rows), dtype=np.int64)  # [T, B]; N_SLOTS on padding
-    for s in range(N_SLOTS):  # slots, not rows or steps: five [T, B] comparisons
-        slot += t >= ends[None, :, s]
+    # Steps per (row, slot), padding last: repeating per-(row, slot) values by these counts
+    # gives row-major [B, T] arrays in one C call each.
+    counts = np.empty((n_rows, n_pat), dtype=np.int64)
+    counts[:, :N_SLOTS] = lay.steps
+    counts[:, N_SLOTS] = n_t - length
+    counts = counts.reshape(-1)
 
-    # One input vector per (row, slot); the extra last slot is the all-zero padding pattern.
-    pattern = np.zeros((n_rows, N_SLOTS + 1, n_in), dtype=np.float32)
+    # One input vector per (row, slot); the padding pattern is all zero.
+    pattern = np.zeros((n_rows, n_pat, n_in), dtype=np.float32)
     pattern[:, :N_SLOTS, :n_core] = lay.core
     pattern[np.arange(n_rows), :N_SLOTS, n_core + rule] = 1.0
-    flat = np.arange(n_rows) * (N_SLOTS + 1) + slot
-    inputs = np.take(pattern.reshape(-1, n_in), flat, axis=0)
+    which = np.repeat(np.arange(n_rows * n_pat), counts).reshape(n_rows, n_t)  # [B, T]
+    inputs = np.take(pattern.reshape(-1, n_in), which.T, axis=0)  # [T, B, n_in]
 
     if noise is not None:
-        noisy = np.zeros((n_rows, N_SLOTS + 1), dtype=bool)
+        noisy = np.zeros((n_rows, n_pat), dtype=bool)
         noisy[:, :N_SLOTS] = lay.noise_slot
-        (idx,) = np.nonzero(np.take(noisy.reshape(-1), flat).reshape(-1))  # flat (t, b)
+        (idx,) = np.nonzero(np.repeat(noisy.reshape(-1), counts))  # b * T + t
         if len(idx):
             # Noise only where some channel gets it: [n, C] normals, scaled per channel.
+            row = idx // n_t
             scale = lay.noise_ch.astype(np.float32) * np.float32(noise_std(dt))
             z = torch.randn((len(idx), n_core), generator=noise).numpy()
-            z *= scale[idx % n_rows]
-            inputs.reshape(n_t * n_rows, n_in)[idx, :n_core] += z
+            z *= scale[row]
+            inputs.reshape(n_t * n_rows, n_in)[(idx - row * n_t) * n_rows + row, :n_core] += z
 
-    rows = np.arange(n_rows)
-    dec_start = starts[rows, lay.decision_slot]
-    in_decision = (slot == lay.decision_slot[None, :]) & (lay.target >= 0)[None, :]
-    if lay.seq.any():
-        label = decision_labels(lay.target, t - dec_start, lay.seq, lay.label_bug, dim_ring, dt)
-    else:  # the label is constant over the decision period
-        label = decision_labels(lay.target, 0, 0, lay.label_bug, dim_ring, dt)[None, :]
-    labels = np.where(in_decision, label, 0)
-    mask = t < length[None, :]
-    return Drawn(inputs, labels, mask, length.astype(np.int64), starts, ends)
+    # Labels: 0 outside `decision` and on no-go rows.
+    go = lay.target >= 0
+    in_dec = np.zeros((n_rows, n_pat), dtype=bool)
+    in_dec[np.arange(n_rows), lay.decision_slot] = go
+    if lay.seq.any():  # Mod-Cog seq: the label moves during the decision period
+        dec_start = starts[np.arange(n_rows), lay.decision_slot]
+        step = np.arange(n_t)[None, :] - dec_start[:, None]
+        label = decision_labels(
+            lay.target[:, None], step, lay.seq[:, None], lay.label_bug[:, None], dim_ring, dt
+        )
+        labels = np.where(np.repeat(in_dec.reshape(-1), counts).reshape(n_rows, n_t), label, 0)
+    else:  # constant over the decision period
+        label = decision_labels(lay.target, 0, 0, lay.label_bug, dim_ring, dt)
+        per_slot = np.where(in_dec, label[:, None], 0).reshape(-1)
+        labels = np.repeat(per_slot, counts).reshape(n_rows, n_t)
+    mask = np.arange(n_t)[:, None] < length[None, :]
+    return Drawn(
+        inputs, np.ascontiguousarray(labels.T), mask, length.astype(np.int64), starts, ends
+    )
