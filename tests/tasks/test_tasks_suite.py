@@ -215,6 +215,8 @@ def test_sample_errors(cog20):
         cog20.sample(0, 1)
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         cog20.sample(2.5, 1)
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        cog20.sample(4, None)
     with pytest.raises(ValueError, match="not in this suite"):
         cog20.sample(4, 1, tasks=["goseqr"])
     with pytest.raises(ValueError, match="non-empty list"):

@@ -226,11 +226,14 @@ class TaskSuite:
 
     def sample(self, batch_size: int, seed: int, tasks: Sequence[str] | None = None) -> Batch:
         """A batch of `batch_size` whole trials, each row's task uniform over the suite (or
-        over `tasks`), modality a fair coin per trial. A pure function of its arguments."""
+        over `tasks`), modality a fair coin per trial, input noise on. A pure function of its
+        arguments: inputs [T, B, n_inputs], labels/mask [T, B] with T the longest row."""
         if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         if tasks is None:
             pool = None
         else:

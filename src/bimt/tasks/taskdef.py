@@ -8,14 +8,6 @@ from bimt.tasks.timing import Duration
 
 FAMILIES = ("reach", "dm", "dlydm", "match")
 
-# Period names of each family, in trial order; RT reach has only fixation and decision.
-FAMILY_PERIODS = {
-    "reach": ("fixation", "stimulus", "delay", "decision"),
-    "reach_rt": ("fixation", "decision"),
-    "dm": ("fixation", "stimulus", "decision"),
-    "dlydm": ("fixation", "stim1", "delay", "stim2", "decision"),
-    "match": ("fixation", "sample", "delay", "test", "decision"),
-}
 ALL_PERIODS = ("fixation", "stimulus", "stim1", "sample", "delay", "stim2", "test", "decision")
 N_SLOTS = 5  # the longest family (dlydm, match) has five periods
 
