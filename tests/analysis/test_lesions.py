@@ -72,3 +72,10 @@ def test_task_accuracy_both_metrics():
     assert acc == {"primary": {"a": 1.0, "b": 1.0}, "strict": {"a": 1.0, "b": 1.0}}
     silenced = lesion(wired_net(), [0, 1, 2])
     assert task_accuracy(silenced, suite())["primary"] == {"a": 0.0, "b": 0.0}
+
+
+def test_given_intact_accuracy_is_used_as_the_baseline():
+    given = {"primary": {"a": 0.5, "b": 1.0}, "strict": {"a": 0.5, "b": 1.0}}
+    result = cluster_lesions(wired_net(), suite(), np.array([0, 1, -1]), intact=given)
+    np.testing.assert_array_equal(result.intact["primary"], [0.5, 1.0])
+    np.testing.assert_array_equal(result.drop["primary"], [[0.5, 0.0], [-0.5, 1.0]])

@@ -199,7 +199,7 @@ def analyze_model(
         }
         for mode in s["modes"]
     }
-    out["lesions"] = cluster_lesions(model, suite, labels, trials=trials).to_dict()
+    out["lesions"] = cluster_lesions(model, suite, labels, trials=trials, intact=accuracy).to_dict()
     return out
 
 

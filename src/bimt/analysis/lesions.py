@@ -81,9 +81,11 @@ def cluster_lesions(
     tasks: Sequence[str] | None = None,
     *,
     trials: TrialSet | None = None,
+    intact: dict[str, dict[str, float]] | None = None,
 ) -> LesionResult:
     """Lesion each cluster of `labels_by_slot` (int [N], -1 = no cluster) in turn.
 
+    `intact`: the model's own `task_accuracy` on the same trials, if already computed.
     Returns a LesionResult with one row per cluster label, in increasing label order.
     """
     labels = np.asarray(labels_by_slot)
@@ -97,10 +99,10 @@ def cluster_lesions(
     def as_arrays(acc: dict[str, dict[str, float]]) -> dict[str, np.ndarray]:
         return {m: np.array([acc[m][t] for t in trials.tasks]) for m in METRICS}
 
-    intact = as_arrays(task_accuracy(model, suite, trials=trials))
+    whole = as_arrays(task_accuracy(model, suite, trials=trials) if intact is None else intact)
     rows = [
         as_arrays(task_accuracy(lesion(model, labels == c), suite, trials=trials)) for c in clusters
     ]
     empty = np.zeros((0, len(trials.tasks)))
     lesioned = {m: np.stack([r[m] for r in rows]) if rows else empty for m in METRICS}
-    return LesionResult(list(trials.tasks), clusters, intact, lesioned)
+    return LesionResult(list(trials.tasks), clusters, whole, lesioned)
