@@ -64,7 +64,7 @@ class Tables:
     noise_slot: np.ndarray  # [n_t, N_SLOTS] bool
     noise_ch: np.ndarray  # [n_t, 2, C] bool, by modality
     comp_slot: np.ndarray  # [n_t, 4] int64: slot of each component (N_SLOTS = unused)
-    comp_ring: np.ndarray  # [n_t, 4] int64: ring of each component; -1 = the modality
+    comp_ring: np.ndarray  # [n_t, 2, 4] int64: ring of each component, by modality
     bump_grid: np.ndarray  # [R, R] float64: strength-1 bump centred on each unit (linspace)
     category: np.ndarray  # [n_t] bool: match-to-category
     int_applies: np.ndarray  # [n_t, len(SAMPLED_INTS)] bool
@@ -97,8 +97,8 @@ def build_tables(attr: np.ndarray, dim_ring: int) -> Tables:
     comp_slot[:, 1] = np.where(is_match | on[:, 0], second[:, 0], pad)
     comp_slot[:, 2] = np.where(on[:, 1], 1, pad)
     comp_slot[:, 3] = np.where(on[:, 1], second[:, 0], pad)
-    comp_ring = np.tile(np.array([0, 0, 1, 1]), (len(attr), 1))
-    comp_ring[~is_dmf, :2] = -1
+    comp_ring = np.tile(np.array([0, 0, 1, 1]), (len(attr), 2, 1))
+    comp_ring[~is_dmf, 1, :2] = 1  # reach and match: the first two follow the modality
     th_l = angles_linspace(dim_ring)
     # neurogym: DM c = choice(cohs) · choice([-1, 1]), strengths 0.5 ± c/2; delayed DM an
     # ordered pair drawn without replacement.
@@ -195,8 +195,10 @@ def layout(
     has_delay = ((fam == REACH) & (attr[:, COL["reaction"]] == 0)) | is_dly | is_match
     delay = np.where(has_delay, dur[:, 2], 0)
 
+    # Keys that do not apply to a row hold -1; such rows index the last table entry and
+    # their results are discarded, so no clipping is needed.
     # Reach: Mod-Cog's θ_k + (integrate·ω)·delay + anti·π, mod 2π (= neurogym's without int).
-    k = np.maximum(params["ground_truth"], 0)
+    k = params["ground_truth"]
     stim_shift = (integ * OMEGA) * delay
     anti_pi = attr[:, COL["anti"]] * np.pi
     stim_theta = np.mod(angles_arange(dim_ring)[k] + stim_shift + anti_pi, 2 * np.pi)
@@ -209,11 +211,11 @@ def layout(
     c2[:, 0], c2[:, 1] = params["coh2_mod1"], params["coh2_mod2"]
     c1, c2 = np.where(on, c1, 0.0), np.where(on, c2, 0.0)
     w = tab.w[tid]
-    wc1, wc2 = np.where(on, w * c1, 0.0), np.where(on, w * c2, 0.0)
+    wc1, wc2 = w * c1, w * c2
     diff = (wc1[:, 0] + wc1[:, 1]) - (wc2[:, 0] + wc2[:, 1])
     pick1 = (diff > TIE_TOL) | ((np.abs(diff) <= TIE_TOL) & (params["tie_winner"] != 2))
-    i1, i2 = np.maximum(params["i_theta1"], 0), np.maximum(params["i_theta2"], 0)
-    i_s, i_t = np.maximum(params["i_sample"], 0), np.maximum(params["i_test"], 0)
+    i1, i2 = params["i_theta1"], params["i_theta2"]
+    i_s, i_t = params["i_sample"], params["i_test"]
     go = (params["match"] == 1) == (attr[:, COL["matchgo"]] == 1)
 
     # Target; Mod-Cog int moves it by integrate·ω·delay ring indices (not in Reach).
@@ -226,7 +228,7 @@ def layout(
     target = np.where(is_match & ~go, -1, target)
 
     # Components [B, 4]: angle, strength, slot, ring; unused ones go to the padding slot.
-    mod = np.maximum(params["modality"], 0)
+    mod = params["modality"]  # -1 (DM rows) reads modality 1: identical for those tasks
     loc_idx = np.empty((n, 4), dtype=np.int64)
     loc_idx[:, 0::2] = np.where(is_match, i_s, i1)[:, None]
     loc_idx[:, 1::2] = np.where(is_match, i_t, i2)[:, None]
@@ -234,8 +236,7 @@ def layout(
     strength[:, 0::2] = np.where(is_dmf[:, None], c1, 1.0)
     strength[:, 1::2] = np.where(is_dmf[:, None], c2, 1.0)
     slot = tab.comp_slot[tid]
-    ring = tab.comp_ring[tid]
-    ring = np.where(ring < 0, mod[:, None], ring)
+    ring = tab.comp_ring[tid, mod]
     # On-grid bumps come from a table (0.8·exp(..) at strength 1, then × strength: the same
     # float operations as the formula); the Reach stimulus can be off the grid.
     b64 = tab.bump_grid[loc_idx] * strength[:, :, None]  # [B, 4, R]
@@ -249,16 +250,19 @@ def layout(
         summed = (vals[:, 0::2].astype(np.float64) + b64[:, 1::2]).astype(np.float32)
         vals[:, 0::2] = np.where(same[:, :, None], summed, vals[:, 0::2])
         vals[:, 1::2] = np.where(same[:, :, None], summed, vals[:, 1::2])
-    rings = np.zeros((n, N_SLOTS + 1, 2, dim_ring), dtype=np.float32)
+    # The input vector of every (row, slot): fixation, rings, rule; the padding slot is zero.
+    n_rules = len(tab.attr)
+    pattern = np.zeros((n, N_SLOTS + 1, 1 + 2 * dim_ring + n_rules), dtype=np.float32)
+    rings = pattern[:, :, 1 : 1 + 2 * dim_ring].reshape(n, N_SLOTS + 1, 2, dim_ring)  # a view
     rings[np.arange(n)[:, None], slot, ring] = vals
-    core = np.empty((n, N_SLOTS, 1 + 2 * dim_ring), dtype=np.float32)
-    core[:, :, 0] = tab.fix[tid]
-    core[:, :, 1:] = rings[:, :N_SLOTS].reshape(n, N_SLOTS, 2 * dim_ring)
+    pattern[:, N_SLOTS] = 0.0  # unused components were parked in the padding slot
+    pattern[:, :N_SLOTS, 0] = tab.fix[tid]
+    pattern[np.arange(n), :N_SLOTS, 1 + 2 * dim_ring + tid] = 1.0
 
     seq = attr[:, COL["seq"]]
     lay = Layout(
         steps=dur // dt,
-        core=core,
+        pattern=pattern,
         noise_slot=tab.noise_slot[tid],
         noise_ch=tab.noise_ch[tid, mod],
         decision_slot=attr[:, COL["decision_slot"]],

@@ -24,7 +24,8 @@ class Layout:
     """Per-row trial description, B rows, S = N_SLOTS slots, C = 1 + 2·dim_ring channels.
 
     steps [B, S] int64: steps per slot (0 for slots a task does not use; they come last).
-    core [B, S, C] float32: fixation + ring inputs shown during each slot (noise-free).
+    pattern [B, S + 1, n_in] float32: the noise-free input vector (fixation, rings, rule)
+        shown during each slot; the extra last slot is the all-zero padding.
     noise_slot [B, S] bool: slots that receive input noise.
     noise_ch [B, C] bool: channels that receive it.
     decision_slot [B] int64: the slot of `decision`.
@@ -34,7 +35,7 @@ class Layout:
     """
 
     steps: np.ndarray
-    core: np.ndarray
+    pattern: np.ndarray
     noise_slot: np.ndarray
     noise_ch: np.ndarray
     decision_slot: np.ndarray
@@ -74,28 +75,17 @@ def decision_labels(
     return np.where(label_bug, np.mod(1 + k, dim_ring), 1 + np.mod(k, dim_ring))
 
 
-def draw(
-    lay: Layout,
-    rule: np.ndarray,
-    n_rules: int,
-    dim_ring: int,
-    dt: int,
-    noise: torch.Generator | None,
-) -> Drawn:
+def draw(lay: Layout, dim_ring: int, dt: int, noise: torch.Generator | None) -> Drawn:
     """Render a batch from its layout.
 
     Args:
         lay: the rows' layout (B rows).
-        rule: [B] int, each row's rule index (position of its task in the suite).
-        n_rules: number of rule inputs (tasks in the suite).
         dim_ring, dt: ring size and time step (ms).
         noise: source of the input noise (torch's normal sampler is several times faster
             than numpy's); None for noise-free trials.
     """
-    n_rows = lay.steps.shape[0]
-    n_core = lay.core.shape[2]
-    n_in = n_core + n_rules
-    n_pat = N_SLOTS + 1  # the slots, then the padding "slot"
+    n_rows, n_pat, n_in = lay.pattern.shape
+    n_core = lay.noise_ch.shape[1]
     ends = np.cumsum(lay.steps, axis=1)
     starts = ends - lay.steps
     length = ends[:, -1]
@@ -107,12 +97,8 @@ def draw(
     counts[:, N_SLOTS] = n_t - length
     counts = counts.reshape(-1)
 
-    # One input vector per (row, slot); the padding pattern is all zero.
-    pattern = np.zeros((n_rows, n_pat, n_in), dtype=np.float32)
-    pattern[:, :N_SLOTS, :n_core] = lay.core
-    pattern[np.arange(n_rows), :N_SLOTS, n_core + rule] = 1.0
     which = np.repeat(np.arange(n_rows * n_pat), counts).reshape(n_rows, n_t)  # [B, T]
-    inputs = np.take(pattern.reshape(-1, n_in), which.T, axis=0)  # [T, B, n_in]
+    inputs = np.take(lay.pattern.reshape(-1, n_in), which.T, axis=0)  # [T, B, n_in]
 
     if noise is not None:
         noisy = np.zeros((n_rows, n_pat), dtype=bool)

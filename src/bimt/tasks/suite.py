@@ -203,7 +203,7 @@ class TaskSuite:
     ) -> Batch:
         """The common end of sample, test_trials and render: layout, draw, package."""
         lay, derived = layout(self._tables, tid, params, dur, self.dim_ring, self.dt)
-        d = draw(lay, tid, len(self.defs), self.dim_ring, self.dt, noise)
+        d = draw(lay, self.dim_ring, self.dt, noise)
         # Period bounds: slot N_SLOTS is an absent period, (0, 0).
         bounds = np.zeros((len(tid), N_SLOTS + 1, 2), dtype=np.int64)
         bounds[:, :N_SLOTS, 0] = d.slot_start
@@ -220,9 +220,9 @@ class TaskSuite:
         )
 
     def _durations(self, tid: np.ndarray, modality: np.ndarray, j: np.ndarray) -> np.ndarray:
-        """[B, N_SLOTS] ms: entry j of each slot's support (modality -1 reads modality 0)."""
-        mod = np.maximum(modality, 0)
-        return self._sup[tid[:, None], mod[:, None], np.arange(N_SLOTS)[None, :], j]
+        """[B, N_SLOTS] ms: entry j of each slot's support. Modality -1 (tasks without a
+        modality coin) reads modality 1; such tasks have the same supports for both."""
+        return self._sup[tid[:, None], modality[:, None], np.arange(N_SLOTS)[None, :], j]
 
     def sample(self, batch_size: int, seed: int, tasks: Sequence[str] | None = None) -> Batch:
         """A batch of `batch_size` whole trials, each row's task uniform over the suite (or
@@ -249,7 +249,7 @@ class TaskSuite:
             tid = pool[tid]
         u = rng.random((batch_size, N_UNIFORMS))
         params = sample_params(u, tid, self._tables, self.dim_ring)
-        mod = np.maximum(params["modality"], 0)
+        mod = params["modality"]  # -1 (DM rows): modality 1, same supports as 0
         j = (u[:, N_UNIFORMS - N_SLOTS :] * self._nsup[tid, mod]).astype(np.int64)
         dur = self._durations(tid, mod, j)
         noise = torch.Generator().manual_seed(int(rng.integers(2**62)))
@@ -272,7 +272,7 @@ class TaskSuite:
             n = len(next(iter(grid.values())))
             params = _with_fills(grid, n)
             tid = np.full(n, i)
-            mod = np.maximum(params["modality"], 0)
+            mod = params["modality"]
             dur = self._durations(tid, mod, (self._nsup[tid, mod] - 1) // 2)
             self._test_cache[name] = self._generate(tid, params, dur, None)
         return self._test_cache[name]
