@@ -1,6 +1,7 @@
 """bimt: grow brain-like recurrent networks with brain-inspired modular training (BIMT).
 
-The public API, in the order data flows: tasks -> model -> training -> analysis -> plots.
+The public API, in the order data flows: tasks -> model -> training -> analysis -> plots
+-> sweep -> report.
 """
 
 from bimt.analysis import (
@@ -26,6 +27,7 @@ from bimt.model import (
     swap_slots,
     wiring_length,
 )
+from bimt.report import reproduce
 from bimt.sweep import load_sweep, run_sweep, sweep_status
 from bimt.tasks import Batch, TaskSuite, make_suite
 from bimt.training import Run, TrainConfig, load_run, train
@@ -52,6 +54,7 @@ __all__ = [
     "pack_configs",
     "pareto_front",
     "relocate",
+    "reproduce",
     "run_sweep",
     "shuffle_test",
     "swap_delta",

@@ -15,7 +15,7 @@ app = typer.Typer(
 )
 
 # Each module defines `register(app)`; listed in the order of the data flow.
-_COMMAND_MODULES = ("tasks", "train", "analyze", "plot", "sweep")
+_COMMAND_MODULES = ("tasks", "train", "analyze", "plot", "sweep", "reproduce")
 
 for _name in _COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_name}").register(app)

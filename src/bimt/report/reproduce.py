@@ -1,0 +1,272 @@
+"""`reproduce(out, scale)`: train what the paper trained, analyse it, draw it, judge it.
+
+Stages, each resumable because each reads only what is on disk:
+
+1. the plan of the scale (`plan.build_plan`) is written to OUT/plan.json, and each
+   experiment's sweep spec to OUT/plan/<experiment>.toml (runnable with `bimt sweep run`);
+2. one sweep over every planned run (`bimt.sweep.run_sweep` into OUT: OUT/sweep.json,
+   OUT/runs/<run_id>/): finished runs are skipped, interrupted ones resumed from their
+   checkpoint, each finished run analysed (`analyze_run`, cached);
+3. the figures of the plan (`bimt.plots.figures`) into OUT/figures/<experiment>/;
+4. the claims (`claims.evaluate_claims`) and the report: OUT/report.html (self-contained),
+   OUT/report.md (figures linked relatively) and OUT/claims.json.
+
+Stages 3–4 use whatever exists, so an interrupted or still-running reproduction gives a
+report of the runs done so far (it says how many are missing), and a re-run completes it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bimt.report.claims import ClaimResult, RunResult, evaluate_claims
+from bimt.report.plan import Plan, build_plan, plan_json
+
+FIGURES_SUBDIR = "figures"
+PLAN_FILE = "plan.json"
+REPORT_HTML = "report.html"
+REPORT_MD = "report.md"
+CLAIMS_FILE = "claims.json"
+
+
+@dataclass
+class FigureResult:
+    """One planned figure: where it was written, or why it was not."""
+
+    experiment: str
+    name: str
+    path: Path | None
+    reason: str | None = None
+
+
+@dataclass
+class ReproduceResult:
+    """What one `reproduce` call did and produced."""
+
+    out: Path
+    plan: Plan
+    outcomes: list[dict[str, Any]]
+    results: dict[str, RunResult]
+    claims: list[ClaimResult]
+    figures: list[FigureResult]
+    html: Path
+    markdown: Path
+    submitted: bool = False
+    timing: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        return [o for o in self.outcomes if o.get("outcome") in ("failed", "worker died")]
+
+
+def check_out_dir(out: Path, plan: Plan) -> None:
+    """Refuse an OUT that holds another scale's reproduction or some other sweep."""
+    plan_file = out / PLAN_FILE
+    if plan_file.is_file():
+        try:
+            old = json.loads(plan_file.read_text())
+        except json.JSONDecodeError:
+            old = {}
+        if old.get("scale") != plan.scale.name:
+            raise ValueError(
+                f"{out} holds a reproduction at scale {old.get('scale')!r}, not "
+                f"{plan.scale.name!r}; use another --out (each scale gets its own folder)"
+            )
+    elif (out / "sweep.json").is_file():
+        raise ValueError(f"{out} holds a sweep that is not a reproduction (no {PLAN_FILE}); "
+                         f"use another --out")
+
+
+def write_plan(out: Path, plan: Plan) -> None:
+    """OUT/plan.json and OUT/plan/<experiment>.toml."""
+    import tomli_w
+
+    from bimt.training.atomic import write_text_atomic
+
+    out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out / PLAN_FILE, plan_json(plan))
+    (out / "plan").mkdir(exist_ok=True)
+    for e in plan.experiments:
+        header = (f"# {e.title} ({e.paper}), {plan.scale.name} scale; written by bimt "
+                  f"reproduce.\n#   bimt sweep run plan/{e.key}.toml --dir DIR\n")
+        write_text_atomic(out / "plan" / f"{e.key}.toml", header + tomli_w.dumps(e.spec))
+
+
+def load_results(out: Path, plan: Plan) -> dict[str, RunResult]:
+    """Every planned run's state, summary.json and analysis.json as far as they exist."""
+    from bimt.sweep.execute import run_dir_of
+    from bimt.sweep.status import run_status
+
+    results = {}
+    for run in plan.sweep().runs:
+        run_dir = run_dir_of(out, run.run_id)
+        state = run_status(run_dir, run.run_id, analysis=True,
+                           steps=run.config["steps"]).state if run_dir.is_dir() else "pending"
+        summary = _read_json(run_dir / "summary.json")
+        analysis = _read_json(run_dir / "analysis.json") if summary is not None else None
+        if analysis is not None and analysis.get("settings", {}).get("shuffles", {}).get(
+                "n_shuffles") != plan.scale.n_shuffles:
+            analysis = None  # analysed with other settings: not this plan's numbers
+        results[run.run_id] = RunResult(
+            run_id=run.run_id, method=run.config["method"], lam=float(run.config["lam"]),
+            seed=int(run.config["seed"]), state=state, summary=summary, analysis=analysis)
+    return results
+
+
+def draw_figures(out: Path, plan: Plan, results: dict[str, RunResult],
+                 log: Callable[[str], Any] = lambda _: None) -> list[FigureResult]:
+    """Every figure of the plan that the finished runs support, into OUT/figures/<exp>/."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from bimt.plots.figures import MULTI_FIGURES, RUN_FIGURES, Unsupported, load_run_data
+    from bimt.plots.style import save_figure
+    from bimt.sweep.execute import run_dir_of
+
+    cache: dict[str, Any] = {}
+
+    def data(run_id: str) -> Any:
+        if run_id not in cache:
+            cache[run_id] = load_run_data(run_dir_of(out, run_id),
+                                          n_shuffles=plan.scale.n_shuffles)
+        return cache[run_id]
+
+    def finished(run_id: str) -> bool:
+        r = results.get(run_id)
+        return r is not None and r.summary is not None
+
+    drawn: list[FigureResult] = []
+    for e in plan.experiments:
+        heads = [r.run_id for m in ("bimt", "l1", "none") for r in e.headline_runs(m)[:1]]
+        rep = e.headline_runs("bimt")[0].run_id
+        others = [r.run_id for r in e.runs if r.run_id not in heads]
+        multi_ids = [i for i in heads + others if finished(i)]
+        folder = out / FIGURES_SUBDIR / e.key
+        for spec in e.figures:
+            try:
+                if spec.source == "run":
+                    if not finished(rep):
+                        raise Unsupported(f"the headline BIMT run {rep} is not finished")
+                    fig = RUN_FIGURES[spec.name](data(rep))
+                else:
+                    if not multi_ids:
+                        raise Unsupported("no finished run in this experiment")
+                    fig = MULTI_FIGURES[spec.name]([data(i) for i in multi_ids])
+            except Unsupported as exc:
+                drawn.append(FigureResult(e.key, spec.name, None, str(exc)))
+                log(f"skip {e.key}/{spec.name}: {exc}")
+                continue
+            except Exception as exc:  # one broken figure must not sink the report
+                reason = f"failed: {type(exc).__name__}: {exc}"
+                drawn.append(FigureResult(e.key, spec.name, None, reason))
+                log(f"figure {e.key}/{spec.name} {reason}")
+                continue
+            path = save_figure(fig, folder / spec.name, ("png",))[0]
+            fig.clear()
+            drawn.append(FigureResult(e.key, spec.name, path))
+    return drawn
+
+
+def reproduce(
+    out: str | Path,
+    scale: str = "quick",
+    *,
+    executor: str = "local",
+    workers: int | None = None,
+    slurm: Any = None,
+    device: str | None = None,
+    threads: int | None = None,
+    wait: bool = True,
+    train: bool = True,
+    log: Callable[[str], Any] = lambda _: None,
+) -> ReproduceResult:
+    """Run (or continue) the reproduction of `scale` in `out` and write its report.
+
+    Args:
+        out: the reproduction folder (sweep, runs, figures, report).
+        scale: "quick", "full" or "tiny" (see `bimt.report.plan`).
+        executor, workers, slurm, device, threads: as `bimt.sweep.run_sweep` (workers
+            default: the usable cores).
+        wait: wait for the runs (with `wait=False` on SLURM the report shows what exists at
+            submission; run again later to complete it).
+        train: False skips the sweep and only regenerates figures, claims and report.
+    """
+    from bimt.sweep import run_sweep
+    from bimt.sweep.execute import EXECUTORS, usable_cores
+
+    if executor not in EXECUTORS:
+        raise ValueError(f"unknown executor {executor!r}; accepted: {', '.join(EXECUTORS)}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+    t_start = time.perf_counter()
+    load_start = _loadavg()
+    out = Path(out)
+    plan = build_plan(scale)
+    check_out_dir(out, plan)
+    write_plan(out, plan)
+    outcomes: list[dict[str, Any]] = []
+    submitted = False
+    if train:
+        sweep = plan.sweep()
+        n_workers = workers if workers is not None else usable_cores()
+        log(f"{len(sweep)} runs ({plan.scale.name} scale) -> {out} ({executor}"
+            + (f", {n_workers} workers)" if executor == "local" else ")"))
+        res = run_sweep(sweep, out, executor=executor, workers=n_workers, slurm=slurm,
+                        device=device, threads=threads, wait=wait)
+        if isinstance(res, list):
+            outcomes = res
+        else:
+            submitted = True
+            log(f"submitted {len(res.jobs)} job(s); run the same command again when they "
+                f"have finished to complete the report")
+    t_sweep = time.perf_counter()
+
+    results = load_results(out, plan)
+    figures = draw_figures(out, plan, results, log=log)
+    t_figures = time.perf_counter()
+    claims = evaluate_claims(plan, results)
+    timing = {
+        "sweep_seconds": t_sweep - t_start,
+        "figures_seconds": t_figures - t_sweep,
+        "load_average_start": load_start,
+        "load_average_end": _loadavg(),
+        "cores": usable_cores(),
+        "executor": executor,
+        "workers": workers if workers is not None else usable_cores(),
+        "outcomes": _tally(outcomes),
+        "submitted": submitted,
+    }
+    from bimt.report.render import write_report
+
+    html, md = write_report(out, plan, results, claims, figures, timing,
+                            total_seconds=lambda: time.perf_counter() - t_start)
+    return ReproduceResult(out, plan, outcomes, results, claims, figures, html, md,
+                           submitted, timing)
+
+
+def _tally(outcomes: list[dict[str, Any]]) -> dict[str, int]:
+    tally: dict[str, int] = {}
+    for o in outcomes:
+        tally[o["outcome"]] = tally.get(o["outcome"], 0) + 1
+    return tally
+
+
+def _loadavg() -> list[float] | None:
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
