@@ -1,10 +1,11 @@
-"""The one generic trial renderer every family goes through.
+"""The one generic trial renderer every task goes through.
 
-A family turns trial parameters into a `Layout`: per row, up to five back-to-back periods
-("slots") with step counts, the input vector shown during each slot, which slots get input
-noise on which channels, and the response target. `draw` then builds the whole batch with
-one gather (no loop over rows or time steps): the input at (t, b) is row b's pattern of the
-slot that step t falls in.
+`generator.layout` turns trial parameters into a `Layout`: per row, up to five back-to-back
+periods ("slots") with step counts, the input vector shown during each slot, which slots get
+input noise on which channels, and the response target. `draw` then builds the whole batch
+without a loop over rows or time steps: per-(row, slot) values are repeated by the slots'
+step counts, and the input at (t, b) is one gather of row b's pattern for the slot that step
+t falls in.
 """
 
 from __future__ import annotations
