@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from bimt.analysis.pareto import error_from_accuracy
 from bimt.plots.clusters import cluster_map, cluster_maps
 from bimt.plots.layout import grid_shape
 from bimt.plots.lesions import lesion_matrix
@@ -282,7 +283,7 @@ def _multi_pareto(runs: list[RunData]) -> Figure:
     for d in runs:
         if not d.accuracy:
             continue
-        err = 1.0 - float(np.mean(list(d.accuracy.values())))
+        err = error_from_accuracy(d.accuracy)
         try:
             n_active = float(d.need("sparsity", "active_neurons"))
         except Unsupported:

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from bimt.plots.style import new_axes
 
@@ -55,7 +56,10 @@ def strength_vs_distance(
     ax.set_yscale("log")
     ax.set_xlabel("distance")
     ax.set_ylabel("|w_rec|")
-    ax.legend(frameon=False, fontsize=8, markerscale=3)
+    handles, _ = ax.get_legend_handles_labels()
+    if distances is not None:  # the scatter's own 2-pt, faint marker would not show
+        handles[0] = Line2D([], [], ls="", marker="o", ms=4, color="0.6", label="pairs")
+    ax.legend(handles=handles, frameon=False, fontsize=8)
     if title:
         ax.set_title(title)
     return fig

@@ -141,6 +141,8 @@ def save_figure(
     stem.parent.mkdir(parents=True, exist_ok=True)
     for fmt in formats:
         path = stem.with_suffix(f".{fmt}")
-        fig.savefig(path, dpi=dpi)
+        # "tight" on top of constrained layout: fixed-aspect images (the w_rec heat map)
+        # with a colour bar can otherwise push an axis label past the figure edge.
+        fig.savefig(path, dpi=dpi, bbox_inches="tight", pad_inches=0.05)
         paths.append(path)
     return paths
