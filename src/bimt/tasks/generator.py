@@ -40,7 +40,7 @@ ATTRS = (
 )  # fmt: skip
 COL = {name: i for i, name in enumerate(ATTRS)}
 REACH, DM, DLYDM, MATCH = range(4)
-N_UNIFORMS = 8 + N_SLOTS  # parameter uniforms, then one per duration slot
+N_UNIFORMS = 6 + N_SLOTS  # six parameter uniforms, then one per duration slot
 
 # Integer keys drawn by `sample_params`, and the family each applies to.
 SAMPLED_INTS = (
@@ -146,7 +146,7 @@ def sample_params(
     n = len(tid)
     half = dim_ring // 2
     first = (u[:, 0] * dim_ring).astype(np.int64)
-    flip = (u[:, 7] * 2).astype(np.int64)  # match, or the tie coin
+    flip = (u[:, 5] * 2).astype(np.int64)  # match, or the tie coin
     test_cat = np.where(flip == 1, first > half, first <= half)
     cat_test = (u[:, 2] * half).astype(np.int64) + test_cat * half
     same_test = np.where(flip == 1, first, (first + half) % dim_ring)
