@@ -189,16 +189,18 @@ def test_slurm_submission_is_one_array_task_per_run(
     sweep = load_sweep(REPO / "sweeps" / "smoke.toml")
     options = SlurmOptions(partition="gpu", time="1:30:00", mem="8G", cpus_per_task=4,
                            gpus_per_task=1, array_parallelism=3)
-    submission = run_sweep(sweep, tmp_path / "s", executor="slurm", slurm=options, wait=False)
+    submission = run_sweep(sweep, tmp_path / "s", executor="slurm", slurm=options, wait=False,
+                            ensemble=False)
     assert submission.job_ids == [f"4242_{i}" for i in range(len(sweep))]
     script = (tmp_path / "submitted.sh").read_text()
     for line in (f"--array=0-{len(sweep) - 1}%3", "--partition=gpu", "--time=90", "--mem=8G",
                  "--cpus-per-task=4", "--gpus-per-task=1"):
         assert f"#SBATCH {line}\n" in script
-    # each array task holds exactly one run, with torch threads = cpus per task
+    # each array task holds exactly one run (an ensemble of one with ensemble=False), with
+    # torch threads = cpus per task
     queues = [job.submission().args for job in submission.jobs]
-    assert [q[0][0].run_id for q in queues] == [r.run_id for r in sweep.runs]
-    assert {len(q[0]) for q in queues} == {1}
+    assert [q[0][0][0].run_id for q in queues] == [r.run_id for r in sweep.runs]
+    assert {len(q[0]) for q in queues} == {1} and {len(q[0][0]) for q in queues} == {1}
     assert submission.jobs[0].submission().function.threads == 4
 
 

@@ -45,6 +45,10 @@ def run_cmd(
         bool | None,
         typer.Option("--wait/--no-wait", help="wait for the runs (default: local yes, slurm no)"),
     ] = None,
+    ensemble: Annotated[bool, typer.Option(
+        "--ensemble/--no-ensemble",
+        help="train compatible runs together as ensembles (one job per ensemble)")] = True,
+    max_k: Annotated[int, typer.Option("--max-k", min=1, help="most runs per ensemble")] = 8,
 ) -> None:
     """Run (or continue) every run of SWEEP_FILE in DIR: finished runs are skipped,
     interrupted ones resumed, failures recorded in their run's error.json."""
@@ -64,7 +68,7 @@ def run_cmd(
         )
         submission = run_sweep(
             sweep, dir, executor=executor, workers=workers, slurm=slurm, device=device,
-            threads=threads, wait=False,
+            threads=threads, wait=False, ensemble=ensemble, max_k=max_k,
         )
     except (SweepSpecError, ValueError, FileNotFoundError) as e:
         err_console.print(f"[red]error:[/] {escape(str(e))}", soft_wrap=True)

@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,13 +180,16 @@ def diverge(m: Member, quantity: str, value: float, step: int) -> None:
     record has the keys of the sweep's failure record, so ``bimt sweep status`` reads it.
     """
     message = _diverged_message(NonFinite(quantity, value), step, m.config, m.out, m.last_ckpt)
-    exc = TrainingDiverged(message)
+    try:  # raised and caught so that the record carries a real traceback, like the sweep's
+        raise TrainingDiverged(message)
+    except TrainingDiverged as raised:
+        exc, trace = raised, "".join(traceback.format_exception(raised))
     record = {
         "run_id": m.out.name,
         "stage": "train",
         "type": type(exc).__name__,
         "message": message,
-        "traceback": f"{type(exc).__module__}.{type(exc).__name__}: {message}\n",
+        "traceback": trace,
         "host": socket.gethostname(),
         "pid": os.getpid(),
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -272,6 +272,8 @@ def run_sweep(
     device: str | None = None,
     threads: int | None = None,
     wait: bool = True,
+    ensemble: bool = True,
+    max_k: int = 8,
 ) -> list[dict[str, Any]] | Submission:
     """Run (or continue) every run of `sweep` in `sweep_dir`.
 
@@ -297,22 +299,23 @@ def run_sweep(
     sweep_dir = Path(sweep_dir)
     write_manifest(sweep, sweep_dir)
     tasks = make_tasks(sweep, sweep_dir, device)
+    units = pack_tasks(tasks, max_k) if ensemble else [[t] for t in tasks]
     token = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
     folder = sweep_dir.resolve() / ".submitit" / token
     ex = make_executor(executor, folder / "%j", workers=workers, slurm=slurm)
 
     if executor == "slurm":
         n_threads = threads or slurm.cpus_per_task
-        queues = [[t] for t in tasks]
-        claim_dir = None  # one run per array task: nothing is shared
+        queues = [[u] for u in units]  # one array task per ensemble
+        claim_dir = None  # one ensemble per array task: nothing is shared
     elif executor == "local":
-        n_jobs = min(workers, len(tasks))
+        n_jobs = min(workers, len(units))
         n_threads = threads or max(1, usable_cores() // max(n_jobs, 1))
-        queues = [tasks] * n_jobs
+        queues = [units] * n_jobs
         claim_dir = str(folder / "claims")
     else:
         n_threads = threads or max(1, usable_cores())
-        queues = [tasks] if tasks else []
+        queues = [units] if units else []
         claim_dir = None
     worker = SweepWorker(claim_dir=claim_dir, threads=n_threads)
     jobs = ex.map_array(worker, queues, list(range(len(queues)))) if queues else []
@@ -337,7 +340,8 @@ class SweepWorker(submitit.helpers.Checkpointable):
         self.claim_dir = claim_dir
         self.threads = threads
 
-    def __call__(self, tasks: Sequence[RunTask], worker_index: int = 0) -> list[dict[str, Any]]:
+    def __call__(self, units: Sequence[list[RunTask]], worker_index: int = 0
+                 ) -> list[dict[str, Any]]:
         import torch
         from threadpoolctl import threadpool_limits
 
@@ -348,12 +352,15 @@ class SweepWorker(submitit.helpers.Checkpointable):
             # thread per core in every worker.
             with threadpool_limits(limits=self.threads):
                 outcomes = []
-                for task in tasks:
+                for unit in units:
                     if self.claim_dir is not None and not _claim(
-                        Path(self.claim_dir), task.run_id, worker_index
+                        Path(self.claim_dir), unit[0].run_id, worker_index
                     ):
                         continue
-                    outcomes.append(run_task(task))
+                    if len(unit) == 1:
+                        outcomes.append(run_task(unit[0]))
+                    else:
+                        outcomes.extend(run_ensemble_task(unit))
                 return outcomes
         finally:
             torch.set_num_threads(previous)
@@ -443,6 +450,73 @@ def run_task(task: RunTask) -> dict[str, Any]:
             write_error(run_dir, task.run_id, stage, e)
     outcome["seconds"] = time.perf_counter() - start
     return outcome
+
+
+def pack_tasks(tasks: list[RunTask], max_k: int) -> list[list[RunTask]]:
+    """Group runs into ensembles of compatible configs (`bimt.ensemble.pack_configs`)."""
+    from bimt.ensemble import pack_configs
+    from bimt.training import TrainConfig
+
+    configs = [TrainConfig.from_dict({**t.config, **({"device": t.device} if t.device else {})})
+               for t in tasks]
+    return [[tasks[i] for i in group] for group in pack_configs(configs, max_k=max_k)]
+
+
+def run_ensemble_task(unit: list[RunTask]) -> list[dict[str, Any]]:
+    """Do several runs as one ensemble: each locked, checked, skipped/resumed like `run_task`,
+    the unfinished ones trained together, then each analysed; never raises for a run's error."""
+    from bimt.ensemble import train_ensemble
+    from bimt.training import TrainConfig
+
+    start = time.perf_counter()
+    outcomes = {t.run_id: {"run_id": t.run_id, "outcome": "skipped", "error": None}
+                for t in unit}
+    with contextlib.ExitStack() as stack:
+        todo: list[tuple[RunTask, dict[str, Any]]] = []
+        for task in unit:
+            run_dir = Path(task.run_dir)
+            if not stack.enter_context(run_lock(run_dir)):
+                outcomes[task.run_id]["outcome"] = "busy"
+                continue
+            (run_dir / ERROR_FILE).unlink(missing_ok=True)
+            try:
+                todo.append((task, _config_to_use(task, run_dir)))
+            except Exception as e:
+                _failed(outcomes[task.run_id], task, "train", e)
+        train = [(t, c) for t, c in todo if not (Path(t.run_dir) / "summary.json").exists()]
+        resumed = {t.run_id for t, _ in train if has_checkpoint(Path(t.run_dir))}
+        if train:
+            try:
+                train_ensemble([TrainConfig.from_dict(c) for _, c in train],
+                               [Path(t.run_dir) for t, _ in train], resume=True,
+                               progress=False, threads=None)
+            except Exception as e:
+                for t, _ in train:
+                    _failed(outcomes[t.run_id], t, "train", e)
+        for task, _ in todo:
+            out, run_dir = outcomes[task.run_id], Path(task.run_dir)
+            if out["outcome"] == "failed":
+                continue
+            if not (run_dir / "summary.json").exists():  # diverged: the ensemble wrote error.json
+                record = json.loads((run_dir / ERROR_FILE).read_text())
+                out["outcome"], out["error"] = "failed", f"{record['type']}: {record['message']}"
+                continue
+            if any(t.run_id == task.run_id for t, _ in train):
+                out["outcome"] = "resumed" if task.run_id in resumed else "trained"
+            if task.analysis.get("enabled", True):
+                try:
+                    _analyze(run_dir, **{k: v for k, v in task.analysis.items() if k != "enabled"})
+                except Exception as e:
+                    _failed(out, task, "analyze", e)
+    seconds = time.perf_counter() - start
+    for out in outcomes.values():
+        out["seconds"] = seconds
+    return list(outcomes.values())
+
+
+def _failed(outcome: dict[str, Any], task: RunTask, stage: str, exc: BaseException) -> None:
+    outcome["outcome"], outcome["error"] = "failed", f"{type(exc).__name__}: {exc}"
+    write_error(Path(task.run_dir), task.run_id, stage, exc)
 
 
 class ConfigMismatchError(RuntimeError):
