@@ -39,24 +39,35 @@ def _invoke(*args):
     return result.exit_code, result.output
 
 
-def test_plot_one_run_writes_every_figure_it_supports(runs):
-    code, output = _invoke("plot", runs["bimt"], "--format", "png,svg", "--shuffles", SHUFFLES)
+@pytest.fixture(scope="module")
+def plotted(runs, tmp_path_factory):
+    """One `bimt plot` of both runs (a 2D BIMT run and a 1D L1 run) with --out."""
+    multi = tmp_path_factory.mktemp("multi")
+    code, output = _invoke("plot", runs["bimt"], runs["l1"], "--out", multi,
+                           "--format", "png,svg", "--shuffles", SHUFFLES)
     assert code == 0, output
-    analysis = json.loads((runs["bimt"] / "analysis.json").read_text())
-    expected = ALWAYS | (WITH_CLUSTERS if analysis["clusters"] else set())
-    written = {p.name for p in (runs["bimt"] / "figures").iterdir()}
-    assert written == {f"{n}.{fmt}" for n in expected for fmt in ("png", "svg")}
-    # A 2D run cannot show the 1D panels: skipped with a note, not an error.
-    assert "skip recurrent_arcs" in output and "skip weight_matrix" in output
+    return output, multi
 
 
-def test_plot_several_runs_adds_the_multi_run_figures(runs, tmp_path):
-    code, output = _invoke("plot", runs["bimt"], runs["l1"], "--out", tmp_path / "multi",
-                           "--shuffles", SHUFFLES)
-    assert code == 0, output
-    assert (tmp_path / "multi" / "pareto.png").stat().st_size > 1000
-    assert (runs["l1"] / "figures" / "recurrent_arcs.png").is_file()  # the 1D run has them
-    assert (runs["l1"] / "figures" / "weight_matrix.png").is_file()
+def _expected(run_dir, extra=frozenset()):
+    analysis = json.loads((run_dir / "analysis.json").read_text())
+    return ALWAYS | extra | (WITH_CLUSTERS if analysis["clusters"] else set())
+
+
+def test_plot_writes_every_figure_each_run_supports(runs, plotted):
+    output, _ = plotted
+    for method, extra in (("bimt", set()), ("l1", {"recurrent_arcs", "weight_matrix"})):
+        written = {p.name for p in (runs[method] / "figures").iterdir()}
+        expected = _expected(runs[method], extra)
+        assert written == {f"{n}.{fmt}" for n in expected for fmt in ("png", "svg")}, method
+    # The 2D run cannot show the 1D panels: skipped with a note, not an error.
+    assert "bimt: skip recurrent_arcs" in output and "bimt: skip weight_matrix" in output
+
+
+def test_plot_several_runs_adds_the_multi_run_figures(plotted):
+    _, multi = plotted
+    assert (multi / "pareto.png").stat().st_size > 1000
+    assert (multi / "pareto.svg").stat().st_size > 1000
 
 
 def test_plot_refuses_several_runs_without_out_and_bad_formats(runs):
