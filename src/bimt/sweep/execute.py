@@ -8,7 +8,12 @@ parameters differ:
   many run together, so the sweep submits exactly `workers` jobs. Each gets the whole task list
   and takes runs from it as a shared queue: a run is claimed by creating a file with `O_EXCL`
   in this invocation's claim folder, so each run is done once and fast workers take more runs.
-- `slurm`: one array task per run; `--array-parallelism` bounds how many run at once.
+- `slurm`: one array task per ensemble (per run with `ensemble=False`); `--array-parallelism`
+  bounds how many run at once.
+
+By default (`ensemble=True`) compatible runs are packed (`bimt.ensemble.pack_configs`, at most
+`max_k` each) and each pack is trained as one `train_ensemble` (`run_ensemble_task`); a queue
+item is such a pack, a list of runs.
 - `debug`: submitit's `DebugExecutor`, in this process, one job at a time (tests, pdb).
 
 Each run (`run_task`):
