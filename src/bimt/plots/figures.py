@@ -144,7 +144,7 @@ def _training(d: RunData) -> Figure:
     strict = s["mean_strict_accuracy"]
     return training_curves(s["step"], s["mean_accuracy"], loss,
                            strict_accuracy=strict if np.all(np.isfinite(strict)) else None,
-                           title=d.name)
+                           loss_label="held-out loss", title=d.name)
 
 
 def _locality(d: RunData) -> Figure:

@@ -76,6 +76,7 @@ def training_curves(
     axes: Sequence[Axes] | None = None,
     *,
     strict_accuracy: Sequence[float] | None = None,
+    loss_label: str = "loss",
     title: str | None = None,
 ) -> Figure:
     """Mean accuracy (left) and loss on a log axis (right) against training step.
@@ -106,7 +107,7 @@ def training_curves(
         if np.all(lv > 0):
             ax_l.set_yscale("log")
         ax_l.set_xlabel("step")
-        ax_l.set_ylabel("loss")
+        ax_l.set_ylabel(loss_label)
     else:
         ax_l.set_axis_off()
     if title:
