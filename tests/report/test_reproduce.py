@@ -21,9 +21,8 @@ runner = CliRunner()
 PNG_URI = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 
 
-def _mtimes(root: Path) -> dict[str, int]:
-    return {str(p.relative_to(root)): p.stat().st_mtime_ns
-            for p in root.rglob("model.safetensors")}
+def _mtimes(root: Path, pattern: str = "model.safetensors") -> dict[str, int]:
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob(pattern)}
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +32,11 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     first = runner.invoke(app, ["reproduce", "--out", str(out), "--scale", "tiny",
                                 "--workers", "2"])
     before = _mtimes(out / "runs")
+    figures_before = _mtimes(out / "figures", "*.png")
     second = reproduce(out, "tiny", workers=2)
     return {"out": out, "first": first, "second": second, "before": before,
-            "after": _mtimes(out / "runs"), "plan": build_plan("tiny")}
+            "after": _mtimes(out / "runs"), "figures_before": figures_before,
+            "figures_after": _mtimes(out / "figures", "*.png"), "plan": build_plan("tiny")}
 
 
 def test_cli_trains_every_planned_run(tiny: dict[str, Any]) -> None:
@@ -87,6 +88,9 @@ def test_second_invocation_trains_nothing(tiny: dict[str, Any]) -> None:
     outcomes = tiny["second"].outcomes
     assert outcomes and {o["outcome"] for o in outcomes} == {"skipped"}
     assert tiny["after"] == tiny["before"]
+    # nor redraws a figure: their input runs did not change
+    assert len(tiny["figures_after"]) == len(tiny["plan"].figures())
+    assert tiny["figures_after"] == tiny["figures_before"]
 
 
 def test_interrupted_run_is_redone_and_only_it(tiny: dict[str, Any]) -> None:

@@ -43,6 +43,8 @@ def reproduce_cmd(
     report_only: Annotated[bool, typer.Option(
         "--report-only", help="train nothing: redraw figures and rewrite the report from the "
                               "runs that exist")] = False,
+    redraw: Annotated[bool, typer.Option(
+        "--redraw", help="redraw every figure (default: only those whose runs changed)")] = False,
 ) -> None:
     """Reproduce "Growing Brains": train every network of the paper's experiments (through
     the sweep machinery: finished runs are skipped, interrupted ones resumed), analyse them,
@@ -60,7 +62,7 @@ def reproduce_cmd(
         should_wait = (executor != "slurm") if wait is None else wait
         result = reproduce(
             out, scale, executor=executor, workers=workers, slurm=slurm, device=device,
-            threads=threads, wait=should_wait, train=not report_only,
+            threads=threads, wait=should_wait, train=not report_only, redraw=redraw,
             log=lambda m: console.print(escape(m), soft_wrap=True),
         )
     except (ValueError, FileNotFoundError) as e:

@@ -33,6 +33,8 @@ PLAN_FILE = "plan.json"
 REPORT_HTML = "report.html"
 REPORT_MD = "report.md"
 CLAIMS_FILE = "claims.json"
+STAMPS_FILE = "stamps.json"
+STAMP_VERSION = 1  # bump when the figures' drawing changes in a way old files must not hide
 
 
 @dataclass
@@ -119,17 +121,44 @@ def load_results(out: Path, plan: Plan) -> dict[str, RunResult]:
     return results
 
 
-def draw_figures(out: Path, plan: Plan, results: dict[str, RunResult],
+def figure_stamp(name: str, source: str, run_ids: list[str],
+                 results: dict[str, RunResult], n_shuffles: int) -> str:
+    """What a figure was drawn from: its name and, per input run, the analysed weights.
+
+    A figure whose stamp is unchanged is not redrawn (a rerun of a finished reproduction
+    redraws nothing); new or retrained runs change the stamp of every figure they feed.
+    """
+    import hashlib
+
+    inputs = []
+    for i in run_ids:
+        r = results.get(i)
+        a = (r.analysis or {}) if r else {}
+        inputs.append([i, a.get("weights_sha256"), (r.summary or {}).get("config_hash")
+                       if r else None])
+    text = json.dumps([STAMP_VERSION, _version(), name, source, n_shuffles, inputs])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def draw_figures(out: Path, plan: Plan, results: dict[str, RunResult], *, redraw: bool = False,
                  log: Callable[[str], Any] = lambda _: None) -> list[FigureResult]:
-    """Every figure of the plan that the finished runs support, into OUT/figures/<exp>/."""
+    """Every figure of the plan that the finished runs support, into OUT/figures/<exp>/.
+
+    Figures whose inputs have not changed since they were drawn are kept (`figure_stamp`),
+    unless `redraw`.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     from bimt.plots.figures import MULTI_FIGURES, RUN_FIGURES, Unsupported, load_run_data
     from bimt.plots.style import save_figure
     from bimt.sweep.execute import run_dir_of
+    from bimt.training.atomic import write_text_atomic
 
     cache: dict[str, Any] = {}
+    stamps_file = out / FIGURES_SUBDIR / STAMPS_FILE
+    old_stamps = {} if redraw else (_read_json(stamps_file) or {})
+    stamps: dict[str, str] = {}
 
     def data(run_id: str) -> Any:
         if run_id not in cache:
@@ -149,6 +178,14 @@ def draw_figures(out: Path, plan: Plan, results: dict[str, RunResult],
         multi_ids = [i for i in heads + others if finished(i)]
         folder = out / FIGURES_SUBDIR / e.key
         for spec in e.figures:
+            inputs = [rep] if spec.source == "run" else multi_ids
+            key = f"{e.key}/{spec.name}"
+            stamp = figure_stamp(spec.name, spec.source, inputs, results, plan.scale.n_shuffles)
+            path = folder / f"{spec.name}.png"
+            if old_stamps.get(key) == stamp and path.is_file():
+                stamps[key] = stamp
+                drawn.append(FigureResult(e.key, spec.name, path))
+                continue
             try:
                 if spec.source == "run":
                     if not finished(rep):
@@ -159,17 +196,22 @@ def draw_figures(out: Path, plan: Plan, results: dict[str, RunResult],
                         raise Unsupported("no finished run in this experiment")
                     fig = MULTI_FIGURES[spec.name]([data(i) for i in multi_ids])
             except Unsupported as exc:
+                path.unlink(missing_ok=True)  # a stale figure must not stand in for it
                 drawn.append(FigureResult(e.key, spec.name, None, str(exc)))
-                log(f"skip {e.key}/{spec.name}: {exc}")
+                log(f"skip {key}: {exc}")
                 continue
             except Exception as exc:  # one broken figure must not sink the report
+                path.unlink(missing_ok=True)
                 reason = f"failed: {type(exc).__name__}: {exc}"
                 drawn.append(FigureResult(e.key, spec.name, None, reason))
-                log(f"figure {e.key}/{spec.name} {reason}")
+                log(f"figure {key} {reason}")
                 continue
             path = save_figure(fig, folder / spec.name, ("png",))[0]
             fig.clear()
+            stamps[key] = stamp
             drawn.append(FigureResult(e.key, spec.name, path))
+    stamps_file.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(stamps_file, json.dumps(stamps, indent=1, sort_keys=True) + "\n")
     return drawn
 
 
@@ -184,6 +226,7 @@ def reproduce(
     threads: int | None = None,
     wait: bool = True,
     train: bool = True,
+    redraw: bool = False,
     log: Callable[[str], Any] = lambda _: None,
 ) -> ReproduceResult:
     """Run (or continue) the reproduction of `scale` in `out` and write its report.
@@ -196,6 +239,7 @@ def reproduce(
         wait: wait for the runs (with `wait=False` on SLURM the report shows what exists at
             submission; run again later to complete it).
         train: False skips the sweep and only regenerates figures, claims and report.
+        redraw: redraw every figure, even those whose input runs did not change.
     """
     from bimt.sweep import run_sweep
     from bimt.sweep.execute import EXECUTORS, usable_cores
@@ -229,7 +273,7 @@ def reproduce(
     t_sweep = time.perf_counter()
 
     results = load_results(out, plan)
-    figures = draw_figures(out, plan, results, log=log)
+    figures = draw_figures(out, plan, results, redraw=redraw, log=log)
     t_figures = time.perf_counter()
     claims = evaluate_claims(plan, results)
     timing = {
@@ -263,6 +307,12 @@ def _loadavg() -> list[float] | None:
         return [round(v, 2) for v in os.getloadavg()]
     except OSError:
         return None
+
+
+def _version() -> str:
+    import bimt
+
+    return str(getattr(bimt, "__version__", "unknown"))
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
