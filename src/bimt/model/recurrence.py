@@ -10,10 +10,11 @@ gradient. Here:
 - forward: all input drives in one [T·B, n_in]×[n_in, N] product written straight into the
   output buffer, then per step one in-place ``addmm_`` (h_{t−1} Wᵀ added onto the drive) and
   one in-place φ;
-- backward: the [T, B, N] buffer starts as ∂L/∂h; per step (backwards) one in-place multiply
-  by α·φ'(pre_t) turns slot t into ∂L/∂pre_t, and one in-place ``addmm_`` adds
-  ∂L/∂pre_t · W into slot t − 1. Then every weight gradient is one big product over all steps:
-  dW = Σ_t dpre_tᵀ h_{t−1}  ([N, T·B]×[T·B, N]),  dW_in = dpreᵀ U,  db = Σ dpre.
+- backward: one preallocated [T, B, N] buffer; per step (backwards) one fused in-place pass
+  (ReLU: the threshold-backward kernel; otherwise a multiply by α·φ'(pre_t)) turns slot t
+  from ∂L/∂h_t into ∂L/∂pre_t, and one ``addmm`` writes ∂L/∂h_{t−1} = ∂L/∂h_{t−1}|_direct +
+  ∂L/∂pre_t · W into slot t − 1. Then every weight gradient is one big product over all
+  steps: dW = Σ_t dpre_tᵀ h_{t−1} ([N, T·B]×[T·B, N]) and [dW_in | db] = dpreᵀ [U | 1].
 
 No per-step allocations, no copies, and everything stays on the tensors' device.
 """
@@ -39,14 +40,17 @@ def _phi_(x: torch.Tensor, activation: str) -> None:
 def _dphi_from_phi(a: torch.Tensor, activation: str) -> torch.Tensor:
     """φ'(pre) written in terms of a = φ(pre), so the forward need not keep pre-activations.
 
-    relu: 1[a > 0] (= sign(a), as a >= 0);  tanh: 1 − a²;  softplus: σ(pre) = 1 − e^{−a}
-    (from e^a = 1 + e^pre).
+    tanh: 1 − a²;  softplus: σ(pre) = 1 − e^{−a} (from e^a = 1 + e^pre). (ReLU is handled by
+    ``_relu_backward_``.)
     """
-    if activation == "relu":
-        return torch.sign(a)
     if activation == "tanh":
         return 1 - a * a
     return -torch.expm1(-a)
+
+
+def _relu_backward_(d: torch.Tensor, a: torch.Tensor) -> None:
+    """d ← d·1[a > 0] in place, in one fused pass (the kernel autograd's ReLU backward uses)."""
+    torch.ops.aten.threshold_backward.grad_input(d, a, 0, grad_input=d)
 
 
 class Recurrence(torch.autograd.Function):
@@ -56,8 +60,11 @@ class Recurrence(torch.autograd.Function):
     def forward(ctx, u, w_in, b, w, alpha: float, activation: str):  # type: ignore[override]
         steps, batch, n_in = u.shape
         n = w.shape[0]
-        u2 = u.reshape(steps * batch, n_in)
-        act = torch.addmm(b, u2, w_in.t()).view(steps, batch, n)  # φ(pre_t), built in place
+        # The bias rides along as an input that is always 1: the drive is one plain product
+        # (no broadcast copy), and the backward gets dW_in and db from one product too.
+        u_aug = torch.cat([u.reshape(steps * batch, n_in), u.new_ones(steps * batch, 1)], 1)
+        w_aug = torch.cat([w_in, b[:, None]], 1)
+        act = torch.mm(u_aug, w_aug.t()).view(steps, batch, n)  # φ(pre_t), built in place
         leaky = alpha != 1.0
         h = torch.empty_like(act) if leaky else act
         wt = w.t()
@@ -72,34 +79,47 @@ class Recurrence(torch.autograd.Function):
                 else:
                     torch.lerp(hs[t - 1], acts[t], alpha, out=hs[t])
         ctx.alpha, ctx.activation = alpha, activation
-        ctx.save_for_backward(u2, w_in, w, h)
+        ctx.save_for_backward(u_aug, w_in, w, h)
         ctx.act = act if leaky else None  # with a leak, φ(pre) is an intermediate, not h
         return h
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_h):  # type: ignore[override]
-        u2, w_in, w, h = ctx.saved_tensors
+        u_aug, w_in, w, h = ctx.saved_tensors
         act = h if ctx.act is None else ctx.act
-        alpha = ctx.alpha
-        steps, _, n = h.shape
-        gain = _dphi_from_phi(act, ctx.activation)  # α·φ'(pre_t), all steps in one op
-        if alpha != 1.0:
-            gain.mul_(alpha)
-        d = grad_h.clone(memory_format=torch.contiguous_format)  # ∂L/∂h, becomes ∂L/∂pre
-        ds, gains = d.unbind(0), gain.unbind(0)
+        alpha, activation = ctx.alpha, ctx.activation
+        steps, batch, n = h.shape
+        relu = activation == "relu"
+        if not relu:  # α·φ'(pre_t) for all steps in one op
+            gains = _dphi_from_phi(act, activation).mul_(alpha).unbind(0)
+        acts, gh = act.unbind(0), grad_h.unbind(0)
+        d = torch.empty_like(h)  # slot t: ∂L/∂h_t, then turned into ∂L/∂pre_t in place
+        ds = d.unbind(0)
+        ds[-1].copy_(gh[-1])
         for t in range(steps - 1, -1, -1):
-            # here d[t] = ∂L/∂h_t (complete): push its leak part back, then turn it into ∂L/∂pre_t
-            if alpha != 1.0 and t > 0:
-                ds[t - 1].add_(ds[t], alpha=1 - alpha)
-            ds[t].mul_(gains[t])
-            if t > 0:
-                ds[t - 1].addmm_(ds[t], w)
-        d2 = d.view(steps * h.shape[1], n)
+            # ds[t] = ∂L/∂h_t is complete here
+            if alpha != 1.0 and t > 0:  # the leak passes (1 − α)·∂L/∂h_t back to h_{t−1}
+                torch.add(gh[t - 1], ds[t], alpha=1 - alpha, out=ds[t - 1])
+            if relu:
+                _relu_backward_(ds[t], acts[t])
+                if alpha != 1.0:
+                    ds[t].mul_(alpha)
+            else:
+                ds[t].mul_(gains[t])
+            if t > 0:  # ∂L/∂h_{t−1} += ∂L/∂pre_t · W
+                if alpha != 1.0:
+                    ds[t - 1].addmm_(ds[t], w)
+                else:
+                    torch.addmm(gh[t - 1], ds[t], w, out=ds[t - 1])
+        d2 = d.view(steps * batch, n)
         need_u, need_w_in, need_b, need_w = ctx.needs_input_grad[:4]
-        grad_u = (d2 @ w_in).view(steps, -1, u2.shape[1]) if need_u else None
-        grad_w_in = d2.t() @ u2 if need_w_in else None
-        grad_b = d2.sum(0) if need_b else None
+        n_in = w_in.shape[1]
+        grad_u = (d2 @ w_in).view(steps, batch, n_in) if need_u else None
+        grad_w_in = grad_b = None
+        if need_w_in or need_b:
+            g_aug = d2.t() @ u_aug  # [N, n_in + 1]: dW_in and, in the last column, db
+            grad_w_in, grad_b = g_aug[:, :n_in], g_aug[:, n_in]
         grad_w = None
         if need_w:
             if steps > 1:
