@@ -4,7 +4,7 @@ One small safetensors file per snapshot, written atomically, holding ``w_rec [N,
 ``w_in [N, n_in]``, ``w_out [n_out, N]``, ``b_rec [N]``, ``b_out [n_out]`` as float16 and
 ``slot_to_neuron [N]`` as int64, with the step in the metadata. float16 keeps about three
 significant digits, plenty to draw a weight's colour and thickness, at half the size of
-float32. The headline run (400 neurons) takes about 0.38 MB per snapshot.
+float32. The headline run (400 neurons) takes 0.37 MB per snapshot, 15 MB for its 41.
 """
 
 from __future__ import annotations
