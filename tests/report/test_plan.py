@@ -90,3 +90,13 @@ def test_deviations_name_the_scale_and_the_task_count() -> None:
     assert "2,000 steps" in quick["scale"]
     assert "82" in quick["Mod-Cog task count"] and "84" in quick["Mod-Cog task count"]
     assert "scale" not in dict(deviations(get_scale("full")))
+
+
+def test_ensembles_are_sized_to_keep_every_local_worker_busy() -> None:
+    from bimt.report.reproduce import balanced_max_k
+
+    quick = build_plan("quick")  # 3 experiments of 7 runs
+    assert balanced_max_k(quick, 2) == 4  # 6 ensembles of 4 or 3: 3 per worker
+    assert balanced_max_k(quick, 1) == 7
+    assert balanced_max_k(quick, 16) == 1
+    assert balanced_max_k(build_plan("full"), 2) == 8  # capped

@@ -40,6 +40,12 @@ def reproduce_cmd(
         help="torch threads per worker (default: cores / workers)")] = None,
     wait: Annotated[bool | None, typer.Option(
         "--wait/--no-wait", help="wait for the runs (default: local yes, slurm no)")] = None,
+    ensemble: Annotated[bool, typer.Option(
+        "--ensemble/--no-ensemble",
+        help="train compatible runs together as ensembles (as bimt sweep run)")] = True,
+    max_k: Annotated[int | None, typer.Option(
+        "--max-k", min=1, help="most runs per ensemble (default: local, balanced over the "
+                               "workers, at most 8; slurm 8)")] = None,
     report_only: Annotated[bool, typer.Option(
         "--report-only", help="train nothing: redraw figures and rewrite the report from the "
                               "runs that exist")] = False,
@@ -62,7 +68,8 @@ def reproduce_cmd(
         should_wait = (executor != "slurm") if wait is None else wait
         result = reproduce(
             out, scale, executor=executor, workers=workers, slurm=slurm, device=device,
-            threads=threads, wait=should_wait, train=not report_only, redraw=redraw,
+            threads=threads, wait=should_wait, ensemble=ensemble, max_k=max_k,
+            train=not report_only, redraw=redraw,
             log=lambda m: console.print(escape(m), soft_wrap=True),
         )
     except (ValueError, FileNotFoundError) as e:

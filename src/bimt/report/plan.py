@@ -37,6 +37,9 @@ jobs kept its load average at 6–9; see `expected_seconds`):
 With 2 workers: 21 runs × (2,000 × 0.06 s + 5 evaluations + 10 s) / 2 + 30 s + 120 s
 ≈ 21 × 133 s / 2 + 150 s ≈ 1,550 s ≈ 26 minutes, under the 30-minute budget with ~15% margin.
 `expected_seconds(plan)` recomputes this sum, and a test checks it stays under 30 minutes.
+The sweep trains compatible runs together as ensembles (`bimt.ensemble`; `bimt reproduce`
+sizes them so that both workers stay busy, see `reproduce.balanced_max_k`); on a CPU that
+saves about 1.2× on whole runs (BENCHMARKS.md, Ensembles), which the budget does not count.
 """
 
 from __future__ import annotations

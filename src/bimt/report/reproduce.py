@@ -215,6 +215,19 @@ def draw_figures(out: Path, plan: Plan, results: dict[str, RunResult], *, redraw
     return drawn
 
 
+def balanced_max_k(plan: Plan, workers: int, cap: int = 8) -> int:
+    """Largest ensemble size that still gives every local worker work.
+
+    An experiment's runs share an ensemble key, so with the sweep's default (8) the quick
+    scale's 3 × 7 runs become 3 ensembles, and 2 workers finish one and two ensembles
+    (7 against 14 runs' time). Ensembles of ceil(7 / 2) = 4 give 6 of 4 or 3 runs, which 2
+    workers share evenly; on a CPU an ensemble saves little per member (BENCHMARKS.md,
+    Ensembles: 1.2x for whole runs), so balance matters more than size.
+    """
+    largest = max(len(e.runs) for e in plan.experiments)
+    return max(1, min(cap, -(-largest // max(workers, 1))))
+
+
 def reproduce(
     out: str | Path,
     scale: str = "quick",
@@ -225,6 +238,8 @@ def reproduce(
     device: str | None = None,
     threads: int | None = None,
     wait: bool = True,
+    ensemble: bool = True,
+    max_k: int | None = None,
     train: bool = True,
     redraw: bool = False,
     log: Callable[[str], Any] = lambda _: None,
@@ -238,6 +253,8 @@ def reproduce(
             default: the usable cores).
         wait: wait for the runs (with `wait=False` on SLURM the report shows what exists at
             submission; run again later to complete it).
+        ensemble, max_k: train compatible runs together (`run_sweep`); max_k defaults to
+            `balanced_max_k` for local workers and 8 otherwise.
         train: False skips the sweep and only regenerates figures, claims and report.
         redraw: redraw every figure, even those whose input runs did not change.
     """
@@ -260,10 +277,14 @@ def reproduce(
     if train:
         sweep = plan.sweep()
         n_workers = workers if workers is not None else usable_cores()
+        k = max_k if max_k is not None else (
+            balanced_max_k(plan, n_workers) if executor == "local" else 8)
         log(f"{len(sweep)} runs ({plan.scale.name} scale) -> {out} ({executor}"
-            + (f", {n_workers} workers)" if executor == "local" else ")"))
+            + (f", {n_workers} workers" if executor == "local" else "")
+            + (f", ensembles of up to {k})" if ensemble else ")"))
         res = run_sweep(sweep, out, executor=executor, workers=n_workers, slurm=slurm,
-                        device=device, threads=threads, wait=wait)
+                        device=device, threads=threads, wait=wait, ensemble=ensemble,
+                        max_k=k)
         if isinstance(res, list):
             outcomes = res
         else:
