@@ -7,6 +7,11 @@ masks instead of per-family passes; `render.draw` then builds the tensors. `samp
 draws the parameters of all rows from one block of uniforms. `sample`, `test_trials` and
 `render` of `TaskSuite` all end in `layout` + `draw`.
 
+At the batch sizes of training (B = 64) the arrays are tiny and the time goes into the number
+of numpy calls, not their size; so whatever depends on the task only (fixation and rule inputs
+per slot, noise slots and channels, component slots, bump shapes, draw ranges) is computed once
+per suite in `Tables` and gathered per row with one fancy index.
+
 Every trial is at most four ring bumps ("components"), each shown on one ring during one
 slot (period position):
 
@@ -18,7 +23,8 @@ slot (period position):
 | match  | sample, slot 1 | test, slot 3    | -              | -               |
 
 (RT reach shows its stimulus in slot 1 = `decision`.) Two bumps that share a ring and a slot
-(DM) are summed in float32 in neurogym's order.
+(DM) are summed in float32 in neurogym's order; the sum goes to the second of the two, and the
+first is parked in the padding slot.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ import numpy as np
 from bimt.tasks.decision import DLYDM_STRENGTHS, DM_COHS, TIE_TOL
 from bimt.tasks.modcog import OMEGA
 from bimt.tasks.render import Layout
-from bimt.tasks.ring import angles_arange, angles_linspace, bump
+from bimt.tasks.ring import angles_arange, angles_linspace, bump, noise_std
 from bimt.tasks.taskdef import N_SLOTS
 
 # Columns of the suite's per-task attribute table.
@@ -40,7 +46,17 @@ ATTRS = (
 )  # fmt: skip
 COL = {name: i for i, name in enumerate(ATTRS)}
 REACH, DM, DLYDM, MATCH = range(4)
-N_UNIFORMS = 6 + N_SLOTS  # six parameter uniforms, then one per duration slot
+# Uniform columns per row: six for the parameters, then one per duration slot.
+N_UNIFORMS = 6 + N_SLOTS
+# Per-task booleans of `Tables.flags`; on1/on2 and same1/same2 stay adjacent (sliced together).
+FLAGS = (
+    "reach", "dmf", "match", "has_delay", "category", "matchgo", "int_reach",
+    "on1", "on2", "same1", "same2",
+)  # fmt: skip
+F = {name: i for i, name in enumerate(FLAGS)}
+# Extra per-task integers of `Tables.ints` (after the ATTRS columns).
+EXTRA = ("bump_row", "dm_modality")
+X = {name: len(ATTRS) + i for i, name in enumerate(EXTRA)}
 
 # Integer keys drawn by `sample_params`, and the family each applies to.
 SAMPLED_INTS = (
@@ -55,51 +71,73 @@ _INT_FAMILIES = ((REACH,), (REACH, MATCH), (DM, DLYDM), (DM, DLYDM), (DM, DLYDM)
 class Tables:
     """Per-task constants derived once from the suite's attribute table [tasks, ATTRS], so
     that `layout` gathers them per row instead of recomputing them (n_t tasks, R ring units,
-    C = 1 + 2R channels)."""
+    C = 1 + 2R channels, n_in = C + n_t inputs)."""
 
-    attr: np.ndarray  # [n_t, len(ATTRS)] int64
-    on: np.ndarray  # [n_t, 2] bool: DM-family ring shows stimuli
-    w: np.ndarray  # [n_t, 2] int64: DM evidence weights
-    fix: np.ndarray  # [n_t, N_SLOTS] float32: fixation input per slot
-    noise_slot: np.ndarray  # [n_t, N_SLOTS] bool
-    noise_ch: np.ndarray  # [n_t, 2, C] bool, by modality
-    comp_slot: np.ndarray  # [n_t, 4] int64: slot of each component (N_SLOTS = unused)
+    ints: np.ndarray  # [n_t, len(ATTRS) + len(EXTRA)] int64: attributes, then EXTRA
+    flags: np.ndarray  # [n_t, len(FLAGS)] bool
+    w: np.ndarray  # [n_t, 2, 1] int64: DM evidence weight per ring
+    static: np.ndarray  # [n_t, N_SLOTS + 1, n_in] float32: fixation and rule input per slot
+    noise_slot: np.ndarray  # [n_t, N_SLOTS + 1] bool: slots with input noise (padding: no)
+    noise_scale: np.ndarray  # [n_t, 2, C] float32: noise std per channel, by modality
+    comp_slot: np.ndarray  # [n_t, 4] int64: slot of each component (N_SLOTS = parked)
     comp_ring: np.ndarray  # [n_t, 2, 4] int64: ring of each component, by modality
-    bump_grid: np.ndarray  # [R, R] float64: strength-1 bump centred on each unit (linspace)
-    category: np.ndarray  # [n_t] bool: match-to-category
+    bumps: np.ndarray  # [3R, R] float64: strength-1 bumps, see `build_tables`
     int_applies: np.ndarray  # [n_t, len(SAMPLED_INTS)] bool
     strengths: np.ndarray  # [n_t, 2, 8, 2] float64: strength conditions per ring (NaN: none)
-    n_strengths: np.ndarray  # [n_t] int64: conditions per ring (8 dm, 6 dlydm, 1 otherwise)
-    dm_modality: np.ndarray  # [n_t] int64: 0 / 1 single-ring DM, -1 both rings
+    ranges: np.ndarray  # [n_t, N_UNIFORMS] float64: number of values each uniform picks from
 
 
-def build_tables(attr: np.ndarray, dim_ring: int) -> Tables:
-    """The per-task constants of `Tables` from the attribute table."""
+def build_tables(
+    attr: np.ndarray, dim_ring: int, dt: int, n_durations: np.ndarray
+) -> Tables:
+    """The per-task constants of `Tables`.
+
+    Args:
+        attr: [n_t, len(ATTRS)] int64 attribute table.
+        dim_ring, dt: ring size and time step (ms).
+        n_durations: [n_t, N_SLOTS] int64, support size of each slot's duration.
+    """
+    n_t = len(attr)
     c = {name: attr[:, i] for name, i in COL.items()}
     fam = c["family"]
-    is_dm, is_match = fam == DM, fam == MATCH
+    is_dm, is_match, is_reach = fam == DM, fam == MATCH, fam == REACH
     is_dmf = is_dm | (fam == DLYDM)
     on = np.stack([c["stim1"], c["stim2"]], axis=1).astype(bool) & is_dmf[:, None]
     s = np.arange(N_SLOTS)[None, :]
     fix = (s < c["decision_slot"][:, None]) & ((s == 0) | (c["fix_until"][:, None] == 1))
     second = np.where(is_dm, 1, 3)[:, None]
-    noise_slot = ((s == 1) | ((s == 3) & (second == 3))) & (is_dmf | is_match)[:, None]
-    ch = np.zeros((len(attr), 2, 1 + 2 * dim_ring), dtype=bool)
+    noise_slot = np.zeros((n_t, N_SLOTS + 1), dtype=bool)
+    noise_slot[:, :N_SLOTS] = ((s == 1) | ((s == 3) & (second == 3))) & (is_dmf | is_match)[:, None]
+    n_core = 1 + 2 * dim_ring
+    ch = np.zeros((n_t, 2, n_core), dtype=bool)
     for m in (0, 1):
         ch[:, m, 0] = is_dmf & (c["noise_all"] == 1)
-        ch[:, m, 1:] = np.where(is_dmf[:, None], True, False)
+        ch[:, m, 1:] = is_dmf[:, None]
         ring = np.zeros(2 * dim_ring, dtype=bool)
         ring[m * dim_ring : (m + 1) * dim_ring] = True
         ch[is_match, m, 1:] = ring
+    static = np.zeros((n_t, N_SLOTS + 1, n_core + n_t), dtype=np.float32)
+    static[:, :N_SLOTS, 0] = fix
+    static[np.arange(n_t), :N_SLOTS, n_core + np.arange(n_t)] = 1.0
+
     pad = N_SLOTS
-    comp_slot = np.full((len(attr), 4), pad)
-    comp_slot[:, 0] = np.where(~is_dmf | on[:, 0], 1, pad)
+    same = on & is_dm[:, None]  # both stimuli of a ring in one slot: summed into the second
+    comp_slot = np.full((n_t, 4), pad)
+    comp_slot[:, 0] = np.where(~is_dmf | (on[:, 0] & ~same[:, 0]), 1, pad)
     comp_slot[:, 1] = np.where(is_match | on[:, 0], second[:, 0], pad)
-    comp_slot[:, 2] = np.where(on[:, 1], 1, pad)
+    comp_slot[:, 2] = np.where(on[:, 1] & ~same[:, 1], 1, pad)
     comp_slot[:, 3] = np.where(on[:, 1], second[:, 0], pad)
-    comp_ring = np.tile(np.array([0, 0, 1, 1]), (len(attr), 2, 1))
+    comp_ring = np.tile(np.array([0, 0, 1, 1]), (n_t, 2, 1))
     comp_ring[~is_dmf, 1, :2] = 1  # reach and match: the first two follow the modality
-    th_l = angles_linspace(dim_ring)
+
+    # Bump rows: [0, R) centred on unit i (linspace angles, DM and match); [R, 2R) the Reach
+    # stimulus at θ_k, [2R, 3R) at θ_k + π, with layout's formula for integrate = 0 (adding
+    # the zero shift and wrapping are exact), so the gathered values are the computed ones.
+    th_l, th_a = angles_linspace(dim_ring), angles_arange(dim_ring)
+    reach = [bump(np.mod(th_a + 0.0 + anti * np.pi, 2 * np.pi), 1.0, th_a) for anti in (0, 1)]
+    bumps = np.concatenate([bump(th_l, 1.0, th_l), *reach])
+    bump_row = np.where(is_reach, dim_ring * (1 + c["anti"]), 0)
+
     # neurogym: DM c = choice(cohs) · choice([-1, 1]), strengths 0.5 ± c/2; delayed DM an
     # ordered pair drawn without replacement.
     coh = np.array([lv * sg for lv in DM_COHS for sg in (-1, 1)])
@@ -107,35 +145,63 @@ def build_tables(attr: np.ndarray, dim_ring: int) -> Tables:
     dly = [(a, b) for a in DLYDM_STRENGTHS for b in DLYDM_STRENGTHS if a != b]
     dly_pairs = np.full((8, 2), np.nan)
     dly_pairs[: len(dly)] = dly
-    strengths = np.full((len(attr), 2, 8, 2), np.nan)
-    for ring in (0, 1):
-        strengths[on[:, ring] & is_dm, ring] = dm_pairs
-        strengths[on[:, ring] & (fam == DLYDM), ring] = dly_pairs
+    strengths = np.full((n_t, 2, 8, 2), np.nan)
+    for r in (0, 1):
+        strengths[on[:, r] & is_dm, r] = dm_pairs
+        strengths[on[:, r] & (fam == DLYDM), r] = dly_pairs
     n_strengths = np.where(is_dm, 8, np.where(fam == DLYDM, len(dly), 1))
     applies = np.array([[f in fams for fams in _INT_FAMILIES] for f in fam], dtype=bool)
+    dm_modality = np.where(on[:, 0] & on[:, 1], -1, np.where(on[:, 0], 0, 1))
+
+    # Uniforms -> integers: u · range floored. Columns: first index (R), modality coin (2),
+    # second index (R - 1 other indices for DM; R/2 category halves for match), strength
+    # condition of ring 1 and ring 2, match/tie coin (2), then each slot's duration index.
+    half = dim_ring // 2
+    ranges = np.ones((n_t, N_UNIFORMS))
+    ranges[:, 0], ranges[:, 1], ranges[:, 5] = dim_ring, 2, 2
+    ranges[:, 2] = np.where(c["category"] == 1, half, dim_ring - 1)
+    ranges[:, 3] = ranges[:, 4] = n_strengths
+    ranges[:, 6:] = n_durations
+
+    flag_cols = {
+        "reach": is_reach,
+        "dmf": is_dmf,
+        "match": is_match,
+        "has_delay": (is_reach & (c["reaction"] == 0)) | (fam == DLYDM) | is_match,
+        "category": c["category"] == 1,
+        "matchgo": c["matchgo"] == 1,
+        "int_reach": is_reach & (c["integrate"] != 0),
+        "on1": on[:, 0],
+        "on2": on[:, 1],
+        "same1": same[:, 0],
+        "same2": same[:, 1],
+    }
     return Tables(
-        attr=attr,
-        on=on,
-        w=np.stack([c["w1"], c["w2"]], axis=1),
-        fix=fix.astype(np.float32),
+        ints=np.concatenate([attr, np.stack([bump_row, dm_modality], axis=1)], axis=1),
+        flags=np.stack([flag_cols[k] for k in FLAGS], axis=1),
+        w=np.stack([c["w1"], c["w2"]], axis=1)[:, :, None],
+        static=static,
         noise_slot=noise_slot,
-        noise_ch=ch,
+        noise_scale=ch.astype(np.float32) * np.float32(noise_std(dt)),
         comp_slot=comp_slot,
         comp_ring=comp_ring,
-        bump_grid=bump(th_l, 1.0, th_l),
-        dm_modality=np.where(on[:, 0] & on[:, 1], -1, np.where(on[:, 0], 0, 1)),
-        category=c["category"] == 1,
-        int_applies=applies.reshape(len(attr), len(SAMPLED_INTS)),
+        bumps=bumps,
+        int_applies=applies.reshape(n_t, len(SAMPLED_INTS)),
         strengths=strengths,
-        n_strengths=n_strengths,
+        ranges=ranges,
     )
 
 
 def sample_params(
-    u: np.ndarray, tid: np.ndarray, tab: Tables, dim_ring: int
+    q: np.ndarray, tid: np.ndarray, tab: Tables, dim_ring: int
 ) -> dict[str, np.ndarray]:
-    """Trial parameters of every row from uniforms u [B, N_UNIFORMS] (input keys only; keys
-    that do not apply to a row hold -1 / NaN).
+    """Trial parameters of every row from uniform integer draws (input keys only; keys that
+    do not apply to a row hold -1 / NaN).
+
+    Args:
+        q: [B, >= 6] int64, column i uniform on 0 .. tab.ranges[tid, i] - 1 (see
+            `build_tables`); the duration columns after the sixth are not read.
+        tid: [B] task index of each row.
 
     reach: target k and modality uniform. dm/dlydm: i1 uniform, i2 uniform over the other
     indices; per stimulated ring a strength condition uniform over `Tables.strengths` (dm:
@@ -143,26 +209,19 @@ def sample_params(
     1.0}); a coin for exact ties. match: match, sample and modality uniform; test = sample /
     opposite (to sample) or uniform in the half of the required category (to category).
     """
-    n = len(tid)
     half = dim_ring // 2
-    first = (u[:, 0] * dim_ring).astype(np.int64)
-    flip = (u[:, 5] * 2).astype(np.int64)  # match, or the tie coin
-    test_cat = np.where(flip == 1, first > half, first <= half)
-    cat_test = (u[:, 2] * half).astype(np.int64) + test_cat * half
-    same_test = np.where(flip == 1, first, (first + half) % dim_ring)
-    ints = np.empty((n, len(SAMPLED_INTS)), dtype=np.int64)
-    ints[:, 0] = first
-    ints[:, 1] = (u[:, 1] * 2).astype(np.int64)
-    ints[:, 2] = first
-    ints[:, 3] = (first + 1 + (u[:, 2] * (dim_ring - 1)).astype(np.int64)) % dim_ring
-    ints[:, 4] = 1 + flip
-    ints[:, 5] = first
-    ints[:, 6] = np.where(tab.category[tid], cat_test, same_test)
-    ints[:, 7] = flip
+    first, second, flip = q[:, 0], q[:, 2], q[:, 5]  # flip: match, or the tie coin
+    is_match = flip == 1
+    # Match to category: the test's half is the sample's category [first > R/2] on a match,
+    # the other one otherwise; match to sample: the test is the sample or opposite it.
+    cat_test = second + ((first > half) == is_match) * half
+    same_test = np.where(is_match, first, (first + half) % dim_ring)
+    i_test = np.where(tab.flags[tid, F["category"]], cat_test, same_test)
+    i2 = (first + 1 + second) % dim_ring
+    ints = np.stack([first, q[:, 1], first, i2, 1 + flip, first, i_test, flip], axis=1)
     ints = np.where(tab.int_applies[tid], ints, -1)
     # Strengths [B, ring, (stimulus 1, stimulus 2)], NaN on rings without stimuli.
-    j = (u[:, 3:5] * tab.n_strengths[tid][:, None]).astype(np.int64)
-    st = tab.strengths[tid[:, None], np.arange(2)[None, :], j]
+    st = tab.strengths[tid[:, None], np.arange(2)[None, :], q[:, 3:5]]
     out = {k: ints[:, i] for i, k in enumerate(SAMPLED_INTS)}
     out.update(coh1_mod1=st[:, 0, 0], coh2_mod1=st[:, 0, 1], coh1_mod2=st[:, 1, 0],
                coh2_mod2=st[:, 1, 1])  # fmt: skip
@@ -187,12 +246,11 @@ def layout(
         dim_ring, dt: ring size and time step.
     """
     n = len(tid)
-    attr = tab.attr[tid]
-    fam = attr[:, COL["family"]]
-    is_reach, is_dly, is_match = fam == REACH, fam == DLYDM, fam == MATCH
-    is_dmf = is_dly | (fam == DM)
-    integ = attr[:, COL["integrate"]]
-    has_delay = ((fam == REACH) & (attr[:, COL["reaction"]] == 0)) | is_dly | is_match
+    a = tab.ints[tid]
+    f = tab.flags[tid]
+    is_reach, is_dmf, is_match = f[:, F["reach"]], f[:, F["dmf"]], f[:, F["match"]]
+    has_delay = f[:, F["has_delay"]]
+    integ = a[:, COL["integrate"]]
     delay = np.where(has_delay, dur[:, 2], 0)
 
     # Keys that do not apply to a row hold -1; such rows index the last table entry and
@@ -200,23 +258,22 @@ def layout(
     # Reach: Mod-Cog's θ_k + (integrate·ω)·delay + anti·π, mod 2π (= neurogym's without int).
     k = params["ground_truth"]
     stim_shift = (integ * OMEGA) * delay
-    anti_pi = attr[:, COL["anti"]] * np.pi
+    anti_pi = a[:, COL["anti"]] * np.pi
     stim_theta = np.mod(angles_arange(dim_ring)[k] + stim_shift + anti_pi, 2 * np.pi)
 
-    # DM: weighted evidence summed ring by ring in neurogym's order; ties to tie_winner.
-    on = tab.on[tid]
-    c1 = np.empty((n, 2))
-    c1[:, 0], c1[:, 1] = params["coh1_mod1"], params["coh1_mod2"]
-    c2 = np.empty((n, 2))
-    c2[:, 0], c2[:, 1] = params["coh2_mod1"], params["coh2_mod2"]
-    c1, c2 = np.where(on, c1, 0.0), np.where(on, c2, 0.0)
-    w = tab.w[tid]
-    wc1, wc2 = w * c1, w * c2
-    diff = (wc1[:, 0] + wc1[:, 1]) - (wc2[:, 0] + wc2[:, 1])
+    # DM strengths [B, ring, stimulus]; weighted evidence summed ring by ring in neurogym's
+    # order; ties go to tie_winner.
+    on = f[:, F["on1"] : F["on2"] + 1]
+    c = np.stack(
+        [params["coh1_mod1"], params["coh2_mod1"], params["coh1_mod2"], params["coh2_mod2"]],
+        axis=1,
+    ).reshape(n, 2, 2)
+    c = np.where(on[:, :, None], c, 0.0)
+    wc = tab.w[tid] * c
+    diff = (wc[:, 0, 0] + wc[:, 1, 0]) - (wc[:, 0, 1] + wc[:, 1, 1])
     pick1 = (diff > TIE_TOL) | ((np.abs(diff) <= TIE_TOL) & (params["tie_winner"] != 2))
     i1, i2 = params["i_theta1"], params["i_theta2"]
     i_s, i_t = params["i_sample"], params["i_test"]
-    go = (params["match"] == 1) == (attr[:, COL["matchgo"]] == 1)
 
     # Target; Mod-Cog int moves it by integrate·ω·delay ring indices (not in Reach).
     target = np.where(is_reach, k, np.where(is_dmf, np.where(pick1, i1, i2), i_t))
@@ -225,55 +282,57 @@ def layout(
         moved = np.floor(np.mod(target + integ * (OMEGA * delay), dim_ring)).astype(np.int64)
         target = np.where(is_reach | (integ == 0), target, moved)
         shift = np.where(is_reach, 0, integ * np.round(OMEGA * delay)).astype(np.int64)
+    go = (params["match"] == 1) == f[:, F["matchgo"]]
     target = np.where(is_match & ~go, -1, target)
 
-    # Components [B, 4]: angle, strength, slot, ring; unused ones go to the padding slot.
+    # Components [B, 4]: bump row, strength; slot and ring come from the tables.
     mod = params["modality"]  # -1 (DM rows) reads modality 1: identical for those tasks
-    loc_idx = np.empty((n, 4), dtype=np.int64)
-    loc_idx[:, 0::2] = np.where(is_match, i_s, i1)[:, None]
-    loc_idx[:, 1::2] = np.where(is_match, i_t, i2)[:, None]
-    strength = np.empty((n, 4))
-    strength[:, 0::2] = np.where(is_dmf[:, None], c1, 1.0)
-    strength[:, 1::2] = np.where(is_dmf[:, None], c2, 1.0)
-    slot = tab.comp_slot[tid]
-    ring = tab.comp_ring[tid, mod]
-    # On-grid bumps come from a table (0.8·exp(..) at strength 1, then × strength: the same
-    # float operations as the formula); the Reach stimulus can be off the grid.
-    b64 = tab.bump_grid[loc_idx] * strength[:, :, None]  # [B, 4, R]
-    reach_rows = np.flatnonzero(is_reach)
-    if len(reach_rows):
-        b64[reach_rows, 0] = bump(stim_theta[reach_rows], 1.0, angles_arange(dim_ring))
+    loc = np.empty((n, 4), dtype=np.int64)
+    loc[:, 0] = np.where(is_match, i_s, np.where(is_reach, a[:, X["bump_row"]] + k, i1))
+    loc[:, 1] = np.where(is_match, i_t, i2)
+    loc[:, 2], loc[:, 3] = i1, i2
+    strength = np.where(is_dmf[:, None], c.reshape(n, 4), 1.0)
+    # Bumps from the table at strength 1, then × strength: the same float operations as the
+    # formula. A Mod-Cog int Reach stimulus is off the grid: computed directly.
+    b64 = tab.bumps[loc] * strength[:, :, None]  # [B, 4, R]
+    int_reach = f[:, F["int_reach"]]
+    if int_reach.any():
+        rows = np.flatnonzero(int_reach)
+        b64[rows, 0] = bump(stim_theta[rows], 1.0, angles_arange(dim_ring))
     vals = b64.astype(np.float32)
     # DM: a pair sharing ring and slot is summed the way neurogym adds into a float32 array.
-    same = (slot[:, 0::2] == slot[:, 1::2]) & (slot[:, 0::2] != N_SLOTS)  # [B, 2]
-    if same.any():
-        summed = (vals[:, 0::2].astype(np.float64) + b64[:, 1::2]).astype(np.float32)
-        vals[:, 0::2] = np.where(same[:, :, None], summed, vals[:, 0::2])
-        vals[:, 1::2] = np.where(same[:, :, None], summed, vals[:, 1::2])
-    # The input vector of every (row, slot): fixation, rings, rule; the padding slot is zero.
-    n_rules = len(tab.attr)
-    pattern = np.zeros((n, N_SLOTS + 1, 1 + 2 * dim_ring + n_rules), dtype=np.float32)
+    same = f[:, F["same1"] : F["same2"] + 1]
+    summed = (vals[:, 0::2].astype(np.float64) + b64[:, 1::2]).astype(np.float32)
+    vals[:, 1::2] = np.where(same[:, :, None], summed, vals[:, 1::2])
+    # The input vector of every (row, slot): fixation and rule from the table, then rings.
+    pattern = tab.static[tid]  # [B, N_SLOTS + 1, n_in]
     rings = pattern[:, :, 1 : 1 + 2 * dim_ring].reshape(n, N_SLOTS + 1, 2, dim_ring)  # a view
-    rings[np.arange(n)[:, None], slot, ring] = vals
-    pattern[:, N_SLOTS] = 0.0  # unused components were parked in the padding slot
-    pattern[:, :N_SLOTS, 0] = tab.fix[tid]
-    pattern[np.arange(n), :N_SLOTS, 1 + 2 * dim_ring + tid] = 1.0
+    rings[np.arange(n)[:, None], tab.comp_slot[tid], tab.comp_ring[tid, mod]] = vals
+    rings[:, N_SLOTS] = 0.0  # unused components were parked in the padding slot
 
-    seq = attr[:, COL["seq"]]
+    # Label per (row, slot): 1 + target in `decision` on go rows, else 0 (seq: see draw).
+    label_bug = a[:, COL["label_bug"]] == 1
+    dec_slot = a[:, COL["decision_slot"]]
+    label = np.where(label_bug, np.mod(1 + target, dim_ring), 1 + np.mod(target, dim_ring))
+    slot_label = np.zeros((n, N_SLOTS + 1), dtype=np.int64)
+    slot_label[np.arange(n), dec_slot] = np.where(target >= 0, label, 0)
+
+    seq = a[:, COL["seq"]]
     lay = Layout(
         steps=dur // dt,
         pattern=pattern,
         noise_slot=tab.noise_slot[tid],
-        noise_ch=tab.noise_ch[tid, mod],
-        decision_slot=attr[:, COL["decision_slot"]],
+        noise_scale=tab.noise_scale[tid, mod],
+        slot_label=slot_label,
+        decision_slot=dec_slot,
         target=target,
         seq=seq,
-        label_bug=attr[:, COL["label_bug"]] == 1,
+        label_bug=label_bug,
     )
-    coh = np.where(on, c1 - c2, np.nan)
+    coh = np.where(on, c[:, :, 0] - c[:, :, 1], np.nan)
     derived = {
         "target": target,
-        "modality": np.where(is_dmf, tab.dm_modality[tid], params["modality"]),
+        "modality": np.where(is_dmf, a[:, X["dm_modality"]], mod),
         "delay": np.where(has_delay, delay, -1),
         "target_shift": shift,
         "seq": seq,

@@ -140,7 +140,6 @@ class TaskSuite:
             "decision_slot": [len(d.periods) - 1 for d in defs],
         }
         self._attr = np.array([columns[c] for c in ATTRS], dtype=np.int64).T  # [tasks, attrs]
-        self._tables = build_tables(self._attr, self.dim_ring)
         # Duration supports [task, modality, slot, j] (ms) and their sizes [task, modality, slot].
         sups = [[d.supports(self.dt, m) for m in (0, 1)] for d in defs]
         width = max(len(v) for s in sups for sm in s for v in sm.values())
@@ -154,6 +153,12 @@ class TaskSuite:
                     values = sups[i][m][period]
                     self._sup[i, m, s, : len(values)] = values
                     self._nsup[i, m, s] = len(values)
+        # One uniform draws a slot's duration index for either modality: the support sizes
+        # agree (Mod-Cog's per-modality match delays are one value each).
+        if np.any(self._nsup[:, 0] != self._nsup[:, 1]):
+            raise AssertionError("duration supports differ in size between modalities")
+        self._tables = build_tables(self._attr, self.dim_ring, self.dt, self._nsup[:, 0])
+        self._slots = np.arange(N_SLOTS)[None, :]
         used = (self._period_slot < N_SLOTS).any(axis=0)
         self._periods = [(j, p) for j, p in enumerate(ALL_PERIODS) if used[j]]
         self.max_steps = int(self._sup.max(axis=3).sum(axis=2).max() // self.dt)
@@ -213,16 +218,16 @@ class TaskSuite:
             inputs=torch.from_numpy(d.inputs),
             labels=torch.from_numpy(d.labels),
             mask=torch.from_numpy(d.mask),
-            task=torch.from_numpy(tid.astype(np.int64)),
+            task=torch.from_numpy(np.asarray(tid, dtype=np.int64)),
             length=d.length,
             periods={name: se[:, j] for j, name in self._periods},
             params={**params, **derived},
         )
 
     def _durations(self, tid: np.ndarray, modality: np.ndarray, j: np.ndarray) -> np.ndarray:
-        """[B, N_SLOTS] ms: entry j of each slot's support. Modality -1 (tasks without a
-        modality coin) reads modality 1; such tasks have the same supports for both."""
-        return self._sup[tid[:, None], modality[:, None], np.arange(N_SLOTS)[None, :], j]
+        """[B, N_SLOTS] ms: entry j [B, N_SLOTS] of each slot's support. Modality -1 (tasks
+        without a modality coin) reads modality 1; such tasks have the same supports for both."""
+        return self._sup[tid[:, None], modality[:, None], self._slots, j]
 
     def sample(self, batch_size: int, seed: int, tasks: Sequence[str] | None = None) -> Batch:
         """A batch of `batch_size` whole trials, each row's task uniform over the suite (or
@@ -247,11 +252,11 @@ class TaskSuite:
         tid = rng.integers(n_pool, size=batch_size)
         if pool is not None:
             tid = pool[tid]
-        u = rng.random((batch_size, N_UNIFORMS))
-        params = sample_params(u, tid, self._tables, self.dim_ring)
-        mod = params["modality"]  # -1 (DM rows): modality 1, same supports as 0
-        j = (u[:, N_UNIFORMS - N_SLOTS :] * self._nsup[tid, mod]).astype(np.int64)
-        dur = self._durations(tid, mod, j)
+        # One block of uniforms, made uniform integers (parameters, duration indices) by
+        # scaling with the task's ranges and flooring.
+        q = (rng.random((batch_size, N_UNIFORMS)) * self._tables.ranges[tid]).astype(np.int64)
+        params = sample_params(q, tid, self._tables, self.dim_ring)
+        dur = self._durations(tid, params["modality"], q[:, N_UNIFORMS - N_SLOTS :])
         noise = torch.Generator().manual_seed(int(rng.integers(2**62)))
         return self._generate(tid, params, dur, noise)
 
