@@ -78,6 +78,26 @@ def decision_labels(
     return np.where(label_bug, np.mod(1 + k, dim_ring), 1 + np.mod(k, dim_ring))
 
 
+def add_noise(
+    inputs: np.ndarray, noisy: np.ndarray, scale: np.ndarray, noise: torch.Generator
+) -> None:
+    """Add Gaussian input noise in place.
+
+    Args:
+        inputs: [T, B, n_in] float32.
+        noisy: [T, B] bool, the steps that get noise.
+        scale: [B, C] float32, noise std per channel (the first C channels).
+        noise: the generator of the normals.
+    """
+    n_rows, n_core = scale.shape
+    pos = np.flatnonzero(noisy)  # t * B + b
+    if len(pos):
+        # Normals only at the (t, b) that get some: [n, C], scaled per channel.
+        z = torch.randn((len(pos), n_core), generator=noise).numpy()
+        z *= scale.take(pos % n_rows, axis=0)
+        inputs.reshape(-1, inputs.shape[2])[pos, :n_core] += z
+
+
 def draw(lay: Layout, dim_ring: int, dt: int, noise: torch.Generator | None) -> Drawn:
     """Render a batch from its layout.
 
@@ -88,7 +108,6 @@ def draw(lay: Layout, dim_ring: int, dt: int, noise: torch.Generator | None) -> 
             than numpy's); None for noise-free trials.
     """
     n_rows, n_pat, n_in = lay.pattern.shape
-    n_core = lay.noise_scale.shape[1]
     ends = np.cumsum(lay.steps, axis=1)
     length = ends[:, -1]
     n_t = int(length.max()) if n_rows else 0
@@ -101,12 +120,7 @@ def draw(lay: Layout, dim_ring: int, dt: int, noise: torch.Generator | None) -> 
     inputs = np.take(lay.pattern.reshape(-1, n_in), which, axis=0)  # [T, B, n_in]
 
     if noise is not None:
-        pos = np.flatnonzero(lay.noise_slot.reshape(-1)[which])  # t * B + b
-        if len(pos):
-            # Noise only at the (t, b) that get some: [n, C] normals, scaled per channel.
-            z = torch.randn((len(pos), n_core), generator=noise).numpy()
-            z *= lay.noise_scale[pos % n_rows]
-            inputs.reshape(n_t * n_rows, n_in)[pos, :n_core] += z
+        add_noise(inputs, lay.noise_slot.reshape(-1)[which], lay.noise_scale, noise)
 
     if lay.seq.any():  # Mod-Cog seq: the label moves during the decision period
         rows = np.arange(n_rows)

@@ -158,7 +158,9 @@ class TaskSuite:
         if np.any(self._nsup[:, 0] != self._nsup[:, 1]):
             raise AssertionError("duration supports differ in size between modalities")
         self._tables = build_tables(self._attr, self.dim_ring, self.dt, self._nsup[:, 0])
-        self._slots = np.arange(N_SLOTS)[None, :]
+        # Flat view for `_durations`: entry j of slot s for row 2·task + modality.
+        self._sup_flat = self._sup.reshape(-1)
+        self._slot_offset = np.arange(N_SLOTS) * width
         used = (self._period_slot < N_SLOTS).any(axis=0)
         self._periods = [(j, p) for j, p in enumerate(ALL_PERIODS) if used[j]]
         self.max_steps = int(self._sup.max(axis=3).sum(axis=2).max() // self.dt)
@@ -213,7 +215,8 @@ class TaskSuite:
         bounds = np.zeros((len(tid), N_SLOTS + 1, 2), dtype=np.int64)
         bounds[:, :N_SLOTS, 0] = d.slot_start
         bounds[:, :N_SLOTS, 1] = d.slot_end
-        se = bounds[np.arange(len(tid))[:, None], self._period_slot[tid]]  # [B, P, 2]
+        rows = np.arange(len(tid))[:, None] * (N_SLOTS + 1)
+        se = bounds.reshape(-1, 2).take(rows + self._period_slot.take(tid, axis=0), axis=0)
         return Batch(
             inputs=torch.from_numpy(d.inputs),
             labels=torch.from_numpy(d.labels),
@@ -227,7 +230,8 @@ class TaskSuite:
     def _durations(self, tid: np.ndarray, modality: np.ndarray, j: np.ndarray) -> np.ndarray:
         """[B, N_SLOTS] ms: entry j [B, N_SLOTS] of each slot's support. Modality -1 (tasks
         without a modality coin) reads modality 1; such tasks have the same supports for both."""
-        return self._sup[tid[:, None], modality[:, None], self._slots, j]
+        row = (2 * tid + (modality & 1)) * self._sup.shape[2] * self._sup.shape[3]
+        return self._sup_flat.take(row[:, None] + self._slot_offset + j)
 
     def sample(self, batch_size: int, seed: int, tasks: Sequence[str] | None = None) -> Batch:
         """A batch of `batch_size` whole trials, each row's task uniform over the suite (or
@@ -254,9 +258,11 @@ class TaskSuite:
             tid = pool[tid]
         # One block of uniforms, made uniform integers (parameters, duration indices) by
         # scaling with the task's ranges and flooring.
-        q = (rng.random((batch_size, N_UNIFORMS)) * self._tables.ranges[tid]).astype(np.int64)
+        u = rng.random((batch_size, N_UNIFORMS))
+        q = (u * self._tables.ranges.take(tid, axis=0)).astype(np.int64)
         params = sample_params(q, tid, self._tables, self.dim_ring)
-        dur = self._durations(tid, params["modality"], q[:, N_UNIFORMS - N_SLOTS :])
+        # The raw modality coin q[:, 1] (params hold -1 on DM rows, whose supports agree).
+        dur = self._durations(tid, q[:, 1], q[:, N_UNIFORMS - N_SLOTS :])
         noise = torch.Generator().manual_seed(int(rng.integers(2**62)))
         return self._generate(tid, params, dur, noise)
 
