@@ -206,9 +206,11 @@ def _timing_rows(plan: Plan, results: dict[str, RunResult], timing: dict[str, An
         ["figures wall time", f"{timing.get('figures_seconds', 0):.0f} s"],
         ["budget estimate for 2 quiet workers (plan.py)",
          f"{expected_seconds(plan) / 60:.1f} min"],
-        ["median training speed per run", f"{statistics.median(sps):.1f} steps/s"
+        ["median training speed per run (an ensemble member: its share of the ensemble's "
+         "time)", f"{statistics.median(sps):.1f} steps/s"
          if sps else "–"],
-        ["summed training time of the runs", f"{sum(train_s) / 60:.1f} min" if train_s
+        ["summed training time of the runs (optimizer steps and swaps)",
+         f"{sum(train_s) / 60:.1f} min" if train_s
          else "–"],
         ["load average at start / end",
          f"{timing.get('load_average_start')} / {timing.get('load_average_end')}"],
