@@ -204,7 +204,7 @@ def _timing_rows(plan: Plan, results: dict[str, RunResult], timing: dict[str, An
          f"{timing.get('executor')} / {timing.get('workers')} / {timing.get('cores')}"],
         ["sweep wall time (this invocation)", f"{timing.get('sweep_seconds', 0):.0f} s"],
         ["figures wall time", f"{timing.get('figures_seconds', 0):.0f} s"],
-        ["budget estimate for 2 quiet workers (plan.py)",
+        ["budget estimate, 2 workers (plan.py; step costs measured on the loaded machine)",
          f"{expected_seconds(plan) / 60:.1f} min"],
         ["median training speed per run (an ensemble member: its share of the ensemble's "
          "time)", f"{statistics.median(sps):.1f} steps/s"
