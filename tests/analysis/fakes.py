@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -89,8 +90,9 @@ def row_net() -> SpatialRNN:
 
 
 class FakeRun:
-    def __init__(self, path: Path, model: SpatialRNN):
+    def __init__(self, path: Path, model: SpatialRNN, tasks: tuple[str, ...] | None = None):
         self.path, self._model, self._suite = path, model, three_task_suite()
+        self.config = SimpleNamespace(tasks=tasks)
 
     def model(self, device="cpu"):
         return self._model.to(device)

@@ -99,3 +99,12 @@ def test_bad_shuffle_count(fake_run):
     run, _ = fake_run
     with pytest.raises(ValueError, match="n_shuffles"):
         analyze_run(run.path, n_shuffles=0)
+
+
+def test_a_run_trained_on_a_subset_is_analysed_on_that_subset(fake_run):
+    run, _ = fake_run
+    run.config.tasks = ("go", "dm1")
+    saved = analyze_run(run.path, n_shuffles=50)
+    assert saved["tasks"] == ["go", "dm1"]
+    assert np.array(saved["task_variance"]).shape == (9, 2)
+    assert set(saved["accuracy"]["primary"]) == {"go", "dm1"}

@@ -220,7 +220,9 @@ def analyze_run(
     model = run.model(device=device)
     suite = run.suite()
     digest = weights_hash(model)
-    settings = default_settings(list(suite.task_names), n_shuffles)
+    # A run trained on a subset of its suite is analysed on that subset only.
+    tasks = list(run.config.tasks or suite.task_names)
+    settings = default_settings(tasks, n_shuffles)
     path = Path(run.path)
     out_file = path / ANALYSIS_FILE
 
