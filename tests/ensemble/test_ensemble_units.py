@@ -62,6 +62,51 @@ def test_batched_recurrence_equals_single_recurrence_bitwise():
             assert torch.equal(p_single.grad, p_batched.grad[m])
 
 
+@pytest.mark.parametrize("alpha", [1.0, 0.5])
+def test_batched_recurrence_with_lengths_equals_each_member_alone_bitwise(alpha):
+    """Members with their own lengths (two share theirs, so one product covers both): each
+    equals the single recurrence with its lengths, forward and gradients, bit for bit."""
+    gen = torch.Generator().manual_seed(7)
+    k, t, b, n, n_in = 4, 9, 6, 12, 5
+    lengths = torch.tensor([[9, 2, 5, 5, 0, 7], [9, 2, 5, 5, 0, 7], [3, 9, 9, 1, 4, 8],
+                            [9, 9, 9, 9, 9, 9]])
+    u = torch.randn(k, t, b, n_in, generator=gen)
+    u = u * (torch.arange(t)[None, :, None] < lengths[:, None, :]).unsqueeze(-1)
+    w_in, bias = torch.randn(k, n, n_in, generator=gen), torch.randn(k, n, generator=gen)
+    w = torch.randn(k, n, n, generator=gen) / 4
+    params = [p.clone().requires_grad_() for p in (w_in, bias, w)]
+    h = batched_recurrence(u, *params, alpha, "relu", lengths)
+    g = torch.randn(h.shape, generator=gen)
+    (h * g).sum().backward()
+    for m in range(k):
+        single = [p[m].clone().requires_grad_() for p in (w_in, bias, w)]
+        hm = recurrence(u[m], *single, alpha, "relu", lengths[m])
+        (hm * g[m]).sum().backward()
+        assert torch.equal(hm, h[m].detach())
+        for p_single, p_batched in zip(single, params, strict=True):
+            assert torch.equal(p_single.grad, p_batched.grad[m])
+
+
+def test_batched_recurrence_with_lengths_matches_plain_autograd_on_valid_steps():
+    gen = torch.Generator().manual_seed(8)
+    k, t, b, n, n_in = 3, 6, 4, 5, 3
+    lengths = torch.tensor([[6, 1, 3, 0], [2, 6, 6, 4], [5, 5, 5, 5]])
+    valid = (torch.arange(t)[None, :, None] < lengths[:, None, :]).unsqueeze(-1)
+    args = [torch.randn(s, generator=gen, dtype=torch.float64)
+            for s in ((k, t, b, n_in), (k, n, n_in), (k, n), (k, n, n))]
+    args[0], args[3] = args[0] * valid, args[3] / 3
+    for a in args:
+        a.requires_grad_()
+    h = batched_recurrence(*args, 0.7, "softplus", lengths)
+    ref = _plain_loop(*args, 0.7, "softplus")
+    assert torch.allclose(h * valid, ref * valid, atol=1e-12) and not h[~valid.expand_as(h)].any()
+    g = torch.randn(h.shape, generator=gen, dtype=torch.float64) * valid
+    grads = torch.autograd.grad((h * g).sum(), args[1:])
+    want = torch.autograd.grad((ref * g).sum(), args[1:])
+    for got, exp in zip(grads, want, strict=True):
+        assert torch.allclose(got, exp, atol=1e-10)
+
+
 def test_batched_recurrence_rejects_bad_shapes():
     with pytest.raises(ValueError, match="same model axis"):
         batched_recurrence(torch.zeros(2, 3, 1, 4), torch.zeros(3, 5, 4), torch.zeros(2, 5),

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from bimt.model import INITS, Grid1D, Grid2D, SpatialRNN, reference_forward
-from bimt.model.recurrence import Recurrence
+from bimt.model.recurrence import recurrence
 
 
 def _model(activation="relu", alpha=1.0, dtype=torch.float64, seed=0, geom=None, init=None):
@@ -34,7 +34,7 @@ def test_recurrence_gradcheck_float64(activation, alpha):
 
     args = (rand(6, 3, 4), rand(5, 4), rand(5, scale=0.3), rand(5, 5, scale=0.4))
     assert torch.autograd.gradcheck(
-        lambda u, w_in, b, w: Recurrence.apply(u, w_in, b, w, alpha, activation), args
+        lambda u, w_in, b, w: recurrence(u, w_in, b, w, alpha, activation), args
     )
 
 

@@ -17,9 +17,9 @@ from bimt.ensemble.packing import (
     ensemble_key,
     pack_configs,
 )
-from bimt.ensemble.recurrence import batched_recurrence
 from bimt.ensemble.stacked import StackedRNN
 from bimt.ensemble.trainer import train_ensemble
+from bimt.model.recurrence import batched_recurrence  # the one recurrence, with a model axis
 
 __all__ = [
     "SHARED_FIELDS",

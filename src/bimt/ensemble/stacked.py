@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 import torch
 
-from bimt.ensemble.recurrence import batched_recurrence
 from bimt.model import SpatialRNN
+from bimt.model.recurrence import batched_recurrence
 
 PARAMS = ("w_in", "w_rec", "b_rec", "w_out", "b_out")
 
@@ -67,14 +67,17 @@ class StackedRNN:
                     getattr(self.members[i], name).data = data.detach()[j]
         self.active = indices
 
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        """inputs [K, T, B, n_in] -> logits [K, T, B, n_out] of the active members."""
+    def forward(self, inputs: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """inputs [K, T, B, n_in] -> logits [K, T, B, n_out] of the active members.
+
+        ``lengths`` [K, B]: valid steps per row, as in ``SpatialRNN.forward`` (padded steps are
+        skipped; there the hidden state is 0 and the logits are ``b_out``)."""
         s = self.stack
         k, steps, batch, _ = inputs.shape
         if k != len(self.active):
             raise ValueError(f"inputs hold {k} members but the stack holds {len(self.active)}")
         hidden = batched_recurrence(inputs, s["w_in"], s["b_rec"], s["w_rec"], self.alpha,
-                                    self.activation)
+                                    self.activation, lengths)
         n = hidden.shape[-1]
         logits = torch.baddbmm(s["b_out"].unsqueeze(1), hidden.view(k, steps * batch, n),
                                s["w_out"].transpose(1, 2))

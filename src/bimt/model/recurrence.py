@@ -1,22 +1,40 @@
-"""The input projection and the recurrence as one autograd node, with a hand-written backward.
+"""The input projection and the recurrence as one autograd node, with a hand-written backward,
+for K independent networks at once (K = 1: one ``SpatialRNN``; K > 1: an ensemble).
 
-    pre_t = W_in u_t + b + W h_{t−1}
-    h_t   = (1 − α)·h_{t−1} + α·φ(pre_t),      h_{−1} = 0,   t = 0 … T−1
+    pre_{k,t} = W_in,k u_{k,t} + b_k + W_k h_{k,t−1}
+    h_{k,t}   = (1 − α)·h_{k,t−1} + α·φ(pre_{k,t}),      h_{k,−1} = 0,   t = 0 … T−1
 
-Why a custom Function: a plain autograd loop records ~6 nodes per step, and its backward
-forms the weight gradients as T separate [N, B]×[B, N] products plus T accumulations into the
-gradient. Here:
+One implementation serves both the single network and the ensemble, so a member of an ensemble
+runs the very operations the same network runs alone, on the same shapes (``bmm`` per batch
+entry is the same BLAS call as ``mm`` on CPU; tests/ensemble checks the bits).
 
-- forward: all input drives in one [T·B, n_in]×[n_in, N] product written straight into the
-  output buffer, then per step one in-place ``addmm_`` (h_{t−1} Wᵀ added onto the drive) and
-  one in-place φ;
-- backward: one preallocated [T, B, N] buffer; per step (backwards) one fused in-place pass
-  (ReLU: the threshold-backward kernel; otherwise a multiply by α·φ'(pre_t)) turns slot t
-  from ∂L/∂h_t into ∂L/∂pre_t, and one ``addmm`` writes ∂L/∂h_{t−1} = ∂L/∂h_{t−1}|_direct +
-  ∂L/∂pre_t · W into slot t − 1. Then every weight gradient is one big product over all
-  steps: dW = Σ_t dpre_tᵀ h_{t−1} ([N, T·B]×[T·B, N]) and [dW_in | db] = dpreᵀ [U | 1].
+Why a custom Function: a plain autograd loop records ~6 nodes per step, and its backward forms
+the weight gradients as T separate [N, B]×[B, N] products plus T accumulations. Here:
 
-No per-step allocations, no copies, and everything stays on the tensors' device.
+- forward: all input drives in one [T·B, n_in + 1]×[n_in + 1, N] product per network (the bias
+  rides along as an input that is always 1), written straight into the output buffer; then per
+  step one in-place ``baddbmm_`` (h_{t−1} Wᵀ added onto the drive) and one in-place φ;
+- backward: one [T, B, N] buffer per network holding ∂L/∂h; per step (backwards) one fused
+  in-place pass (ReLU: the threshold-backward kernel; otherwise a multiply by α·φ'(pre_t))
+  turns slot t into ∂L/∂pre_t, and one in-place ``baddbmm_`` adds ∂L/∂pre_t · W into slot
+  t − 1. Then every weight gradient is one product over all steps: dW = Σ_t dpre_tᵀ h_{t−1}
+  ([N, T·B]×[T·B, N]) and [dW_in | db] = dpreᵀ [U | 1].
+
+Padded steps (``lengths``): trials shorter than T are padding after their last valid step, and
+the recurrence is causal per row, so a padded row-step can never influence a valid one. With
+``lengths`` [K, B] (valid steps per row) the rows are ordered by length internally (descending,
+stable; undone on the way out), so the rows still running at step t are a prefix of the batch,
+and each step's product, φ and backward pass cover only that prefix: padded row-steps cost
+nothing. Their outputs are defined as h = 0 (so a readout gives its bias there), and whatever
+gradient arrives for them is ignored, so gradients of valid steps are exactly those of the
+same loss without ``lengths`` (up to float rounding: row order and product shapes differ). In
+an ensemble, members whose running prefixes are equal at step t share one batched product;
+members with different prefixes get one product each, so that every member's product has the
+shape it has alone (gemm results depend on the row count: bit-identity needs equal shapes).
+
+Layout [K, T, B, N]: each network's states are one contiguous block, so a step's slice [K, B, N]
+is K matrices with a fixed stride, which the batched products take without copies. No per-step
+allocations, and everything stays on the tensors' device.
 """
 
 from __future__ import annotations
@@ -40,9 +58,11 @@ def _phi_(x: torch.Tensor, activation: str) -> None:
 def _dphi_from_phi(a: torch.Tensor, activation: str) -> torch.Tensor:
     """φ'(pre) written in terms of a = φ(pre), so the forward need not keep pre-activations.
 
-    tanh: 1 − a²;  softplus: σ(pre) = 1 − e^{−a} (from e^a = 1 + e^pre). (ReLU is handled by
-    ``_relu_backward_``.)
+    tanh: 1 − a²;  softplus: σ(pre) = 1 − e^{−a} (from e^a = 1 + e^pre). ReLU is handled by
+    ``_relu_backward_``.
     """
+    if activation == "relu":
+        raise ValueError("relu's derivative is applied by _relu_backward_, not as a gain")
     if activation == "tanh":
         return 1 - a * a
     return -torch.expm1(-a)
@@ -53,80 +73,201 @@ def _relu_backward_(d: torch.Tensor, a: torch.Tensor) -> None:
     torch.ops.aten.threshold_backward.grad_input(d, a, 0, grad_input=d)
 
 
+class _Schedule:
+    """Which rows each step covers, for ``lengths`` [K, B] sorted descending per network.
+
+    ``full[t]``: rows for the elementwise work (the largest running prefix over the K
+    networks); ``runs[t]`` = [(k0, k1, m)]: networks k0 … k1−1 all have m > 0 running rows,
+    one batched product per run. Without lengths every step covers all B rows in one run.
+    """
+
+    def __init__(self, lengths: torch.Tensor | None, k: int, steps: int, batch: int) -> None:
+        if lengths is None:
+            self.counts = None
+            self.full = [batch] * steps
+            self.runs = [[(0, k, batch)]] * steps
+            return
+        # [K, T, B]: row b of network k runs at step t (rows sorted: a prefix per step)
+        self.valid = lengths.unsqueeze(1) > torch.arange(steps, device=lengths.device)[:, None]
+        self.counts = self.valid.sum(2).tolist()  # [K][T]: running rows of network k at step t
+        self.full, self.runs = [], []
+        for t in range(steps):
+            col = [c[t] for c in self.counts]
+            self.full.append(max(col))
+            runs, k0 = [], 0
+            for k1 in range(1, k + 1):
+                if k1 == k or col[k1] != col[k0]:
+                    if col[k0] > 0:
+                        runs.append((k0, k1, col[k0]))
+                    k0 = k1
+            self.runs.append(runs)
+
+    def zero_padding_(self, x: torch.Tensor, t: int) -> None:
+        """Zero the rows of step slice ``x`` [K, B, N] that are padding at step t."""
+        if self.counts is None:
+            return
+        full = self.full[t]
+        x[:, full:].zero_()
+        for k, c in enumerate(self.counts):
+            if c[t] < full:
+                x[k, c[t]:full].zero_()
+
+
+def _sort_rows(lengths: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """(perm, inverse) putting each network's rows in descending length order (stable), or
+    (None, None) when they already are."""
+    order = torch.sort(lengths, dim=1, descending=True, stable=True).indices
+    if torch.equal(order, torch.arange(lengths.shape[1], device=lengths.device).expand_as(order)):
+        return None, None
+    return order, torch.argsort(order, dim=1)
+
+
+def _take_rows(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """x [K, T, B, F] with rows (axis 2) taken by index [K, B] (a copy)."""
+    k, steps, batch, f = x.shape
+    return x.gather(2, index[:, None, :, None].expand(k, steps, batch, f))
+
+
 class Recurrence(torch.autograd.Function):
-    """u [T, B, n_in], w_in [N, n_in], b [N], w [N, N] -> h [T, B, N]."""
+    """u [K, T, B, n_in], w_in [K, N, n_in], b [K, N], w [K, N, N], lengths [K, B] | None
+    -> h [K, T, B, N]."""
 
     @staticmethod
-    def forward(ctx, u, w_in, b, w, alpha: float, activation: str):  # type: ignore[override]
-        steps, batch, n_in = u.shape
-        n = w.shape[0]
-        # The bias rides along as an input that is always 1: the drive is one plain product
-        # (no broadcast copy), and the backward gets dW_in and db from one product too.
-        u_aug = torch.cat([u.reshape(steps * batch, n_in), u.new_ones(steps * batch, 1)], 1)
-        w_aug = torch.cat([w_in, b[:, None]], 1)
-        act = torch.mm(u_aug, w_aug.t()).view(steps, batch, n)  # φ(pre_t), built in place
+    def forward(ctx, u, w_in, b, w, lengths, alpha: float, activation: str):  # type: ignore[override]
+        k, steps, batch, n_in = u.shape
+        n = w.shape[1]
+        perm = inv = None
+        if lengths is not None:
+            perm, inv = _sort_rows(lengths)
+            if perm is not None:
+                u, lengths = _take_rows(u, perm), lengths.gather(1, perm)
+        sched = _Schedule(lengths, k, steps, batch)
+        u_aug = torch.cat([u, u.new_ones(k, steps, batch, 1)], 3).view(k, steps * batch, n_in + 1)
+        w_aug = torch.cat([w_in, b.unsqueeze(2)], 2)
+        act = torch.bmm(u_aug, w_aug.transpose(1, 2)).view(k, steps, batch, n)  # φ(pre), in place
         leaky = alpha != 1.0
         h = torch.empty_like(act) if leaky else act
-        wt = w.t()
-        acts, hs = act.unbind(0), h.unbind(0)  # all per-step views in one call
+        wt = w.transpose(1, 2)
+        acts, hs = act.unbind(1), h.unbind(1)  # per-step [K, B, N] views, all in one call
         for t in range(steps):
+            full = sched.full[t]
             if t > 0:  # h_{−1} = 0: no recurrent product at t = 0
-                acts[t].addmm_(hs[t - 1], wt)
-            _phi_(acts[t], activation)
+                for k0, k1, m in sched.runs[t]:
+                    acts[t][k0:k1, :m].baddbmm_(hs[t - 1][k0:k1, :m], wt[k0:k1])
+            _phi_(acts[t][:, :full], activation)
             if leaky:
                 if t == 0:
-                    torch.mul(acts[0], alpha, out=hs[0])
+                    torch.mul(acts[0][:, :full], alpha, out=hs[0][:, :full])
                 else:
-                    torch.lerp(hs[t - 1], acts[t], alpha, out=hs[t])
-        ctx.alpha, ctx.activation = alpha, activation
-        ctx.save_for_backward(u_aug, w_in, w, h)
+                    torch.lerp(hs[t - 1][:, :full], acts[t][:, :full], alpha,
+                               out=hs[t][:, :full])
+                sched.zero_padding_(acts[t], t)
+            sched.zero_padding_(hs[t], t)
+        ctx.alpha, ctx.activation, ctx.sched, ctx.inv = alpha, activation, sched, inv
+        ctx.save_for_backward(u_aug, w_in, w, h, perm)
         ctx.act = act if leaky else None  # with a leak, φ(pre) is an intermediate, not h
-        return h
+        return h if perm is None else _take_rows(h, inv)
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_h):  # type: ignore[override]
-        u_aug, w_in, w, h = ctx.saved_tensors
+        u_aug, w_in, w, h, perm = ctx.saved_tensors
         act = h if ctx.act is None else ctx.act
-        alpha, activation = ctx.alpha, ctx.activation
-        steps, batch, n = h.shape
+        alpha, activation, sched = ctx.alpha, ctx.activation, ctx.sched
+        k, steps, batch, n = h.shape
         relu = activation == "relu"
         if not relu:  # α·φ'(pre_t) for all steps in one op
-            gains = _dphi_from_phi(act, activation).mul_(alpha).unbind(0)
-        acts, gh = act.unbind(0), grad_h.unbind(0)
-        d = torch.empty_like(h)  # slot t: ∂L/∂h_t, then turned into ∂L/∂pre_t in place
-        ds = d.unbind(0)
-        ds[-1].copy_(gh[-1])
+            gains = _dphi_from_phi(act, activation).mul_(alpha).unbind(1)
+        # d: ∂L/∂h in row-sorted order, zero on padded row-steps (their gradient is ignored);
+        # slot t turns into ∂L/∂pre_t in place.
+        if perm is not None:
+            grad_h = _take_rows(grad_h, perm)
+        if sched.counts is None:
+            d = grad_h.clone(memory_format=torch.contiguous_format)
+        else:
+            d = torch.where(sched.valid.unsqueeze(3), grad_h, grad_h.new_zeros(()))
+        acts, ds = act.unbind(1), d.unbind(1)
         for t in range(steps - 1, -1, -1):
             # ds[t] = ∂L/∂h_t is complete here
+            full = sched.full[t]
             if alpha != 1.0 and t > 0:  # the leak passes (1 − α)·∂L/∂h_t back to h_{t−1}
-                torch.add(gh[t - 1], ds[t], alpha=1 - alpha, out=ds[t - 1])
+                for k0, k1, m in sched.runs[t]:
+                    ds[t - 1][k0:k1, :m].add_(ds[t][k0:k1, :m], alpha=1 - alpha)
             if relu:
-                _relu_backward_(ds[t], acts[t])
+                _relu_backward_(ds[t][:, :full], acts[t][:, :full])
                 if alpha != 1.0:
-                    ds[t].mul_(alpha)
+                    ds[t][:, :full].mul_(alpha)
             else:
-                ds[t].mul_(gains[t])
+                ds[t][:, :full].mul_(gains[t][:, :full])
             if t > 0:  # ∂L/∂h_{t−1} += ∂L/∂pre_t · W
-                if alpha != 1.0:
-                    ds[t - 1].addmm_(ds[t], w)
-                else:
-                    torch.addmm(gh[t - 1], ds[t], w, out=ds[t - 1])
-        d2 = d.view(steps * batch, n)
+                for k0, k1, m in sched.runs[t]:
+                    ds[t - 1][k0:k1, :m].baddbmm_(ds[t][k0:k1, :m], w[k0:k1])
+        d2 = d.view(k, steps * batch, n)
         need_u, need_w_in, need_b, need_w = ctx.needs_input_grad[:4]
-        n_in = w_in.shape[1]
-        grad_u = (d2 @ w_in).view(steps, batch, n_in) if need_u else None
+        n_in = w_in.shape[2]
+        grad_u = None
+        if need_u:
+            grad_u = torch.bmm(d2, w_in).view(k, steps, batch, n_in)
+            if perm is not None:
+                grad_u = _take_rows(grad_u, ctx.inv)
         grad_w_in = grad_b = None
         if need_w_in or need_b:
-            g_aug = d2.t() @ u_aug  # [N, n_in + 1]: dW_in and, in the last column, db
-            grad_w_in, grad_b = g_aug[:, :n_in], g_aug[:, n_in]
+            g_aug = torch.bmm(d2.transpose(1, 2), u_aug)  # [K, N, n_in + 1]: dW_in | db
+            grad_w_in, grad_b = g_aug[:, :, :n_in], g_aug[:, :, n_in]
         grad_w = None
         if need_w:
             if steps > 1:
-                grad_w = d[1:].view(-1, n).t() @ h[:-1].view(-1, n)
+                prev = h[:, :-1].reshape(k, -1, n)
+                grad_w = torch.bmm(d[:, 1:].reshape(k, -1, n).transpose(1, 2), prev)
             else:
                 grad_w = torch.zeros_like(w)
-        return grad_u, grad_w_in, grad_b, grad_w, None, None
+        return grad_u, grad_w_in, grad_b, grad_w, None, None, None
+
+
+def _check_lengths(lengths: torch.Tensor | None, k: int, steps: int, batch: int,
+                   device: torch.device) -> torch.Tensor | None:
+    if lengths is None:
+        return None
+    lengths = torch.as_tensor(lengths, device=device)
+    if lengths.dtype.is_floating_point or lengths.dtype.is_complex or lengths.dtype == torch.bool:
+        raise TypeError(f"lengths must hold integers (valid steps per row), got {lengths.dtype}")
+    if tuple(lengths.shape) != (k, batch):
+        raise ValueError(f"lengths must have shape [K={k}, B={batch}] (one per row), got "
+                         f"{tuple(lengths.shape)}")
+    if lengths.numel() and (int(lengths.min()) < 0 or int(lengths.max()) > steps):
+        raise ValueError(f"lengths must lie in [0, T={steps}], got values in "
+                         f"[{int(lengths.min())}, {int(lengths.max())}]")
+    return lengths.to(torch.int64)
+
+
+def batched_recurrence(
+    u: torch.Tensor,
+    w_in: torch.Tensor,
+    b: torch.Tensor,
+    w: torch.Tensor,
+    alpha: float,
+    activation: str,
+    lengths: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Hidden states h [K, T, B, N] of K RNNs for inputs u [K, T, B, n_in].
+
+    w_in [K, N, n_in], b [K, N], w [K, N, N]; ``alpha`` and ``activation`` are shared.
+    ``lengths`` [K, B] (ints in [0, T]): valid steps per row; steps at or beyond a row's length
+    are skipped, their h is 0 and gradients arriving there are ignored (module docstring).
+    """
+    if u.dim() != 4 or w.dim() != 3 or w_in.dim() != 3 or b.dim() != 2:
+        raise ValueError(
+            "expected u [K, T, B, n_in], w_in [K, N, n_in], b [K, N], w [K, N, N]; got "
+            f"{tuple(u.shape)}, {tuple(w_in.shape)}, {tuple(b.shape)}, {tuple(w.shape)}"
+        )
+    k, steps, batch, _ = u.shape
+    if not (w_in.shape[0] == b.shape[0] == w.shape[0] == k) or steps < 1:
+        raise ValueError(
+            f"every tensor needs the same model axis K and T >= 1; got u {tuple(u.shape)}, "
+            f"w_in {tuple(w_in.shape)}, b {tuple(b.shape)}, w {tuple(w.shape)}"
+        )
+    lengths = _check_lengths(lengths, k, steps, batch, u.device)
+    return Recurrence.apply(u, w_in, b, w, lengths, alpha, activation)
 
 
 def recurrence(
@@ -136,6 +277,16 @@ def recurrence(
     w: torch.Tensor,
     alpha: float,
     activation: str,
+    lengths: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Hidden states [T, B, N] of the RNN for inputs u [T, B, n_in] (see the module docstring)."""
-    return Recurrence.apply(u, w_in, b, w, alpha, activation)
+    """Hidden states [T, B, N] of one RNN for inputs u [T, B, n_in]: ``batched_recurrence``
+    with K = 1. w_in [N, n_in], b [N], w [N, N], lengths [B] or None."""
+    if lengths is not None:
+        lengths = torch.as_tensor(lengths, device=u.device)
+        if lengths.dim() != 1:
+            raise ValueError(f"lengths must have shape [B] (valid steps per row), got "
+                             f"{tuple(lengths.shape)}")
+        lengths = lengths.unsqueeze(0)
+    h = batched_recurrence(u.unsqueeze(0), w_in.unsqueeze(0), b.unsqueeze(0), w.unsqueeze(0),
+                           alpha, activation, lengths)
+    return h.squeeze(0)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -129,9 +130,20 @@ class SpatialRNN(nn.Module):
         return self.geometry.n
 
     def forward(
-        self, inputs: torch.Tensor, return_hidden: bool = False
+        self,
+        inputs: torch.Tensor,
+        return_hidden: bool = False,
+        lengths: torch.Tensor | np.ndarray | None = None,
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-        """inputs [T, B, n_in] -> logits [T, B, n_out] (and hidden states [T, B, N])."""
+        """inputs [T, B, n_in] -> logits [T, B, n_out] (and hidden states [T, B, N]).
+
+        ``lengths`` [B] (ints in [0, T], e.g. ``batch.length``): valid steps per row. Steps at
+        or beyond a row's length are padding and are skipped (faster; see
+        ``bimt.model.recurrence``): there the hidden state is 0 and the logits are ``b_out``,
+        and gradients arriving at them are ignored. On valid steps the outputs, and the
+        gradients of a loss over valid steps only, equal those without ``lengths`` up to float
+        rounding (rows are reordered internally).
+        """
         if inputs.dim() != 3 or inputs.shape[-1] != self.n_in or inputs.shape[0] < 1:
             raise ValueError(
                 f"inputs must have shape [T >= 1, B, n_in={self.n_in}] (time-major), "
@@ -140,7 +152,8 @@ class SpatialRNN(nn.Module):
         steps, batch, _ = inputs.shape
         n = self.n_hidden
         # One autograd node: all input drives in one product, then the sequential recurrence.
-        hidden = recurrence(inputs, self.w_in, self.b_rec, self.w_rec, self.alpha, self.activation)
+        hidden = recurrence(inputs, self.w_in, self.b_rec, self.w_rec, self.alpha, self.activation,
+                            lengths)
         logits = torch.addmm(self.b_out, hidden.view(steps * batch, n), self.w_out.t())
         logits = logits.view(steps, batch, self.n_out)
         return (logits, hidden) if return_hidden else logits
