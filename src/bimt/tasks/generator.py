@@ -13,18 +13,20 @@ per slot, noise slots and channels, component slots, bump shapes, draw ranges) i
 per suite in `Tables` and gathered per row with one fancy index.
 
 Every trial is at most four ring bumps ("components"), each shown on one ring during one
-slot (period position):
+slot (period position); first stimuli first, so that each pair (c0, c2), (c1, c3) is one
+contiguous block of the [B, 5 R] component array (c4 is all zero):
 
 | family | c0             | c1              | c2             | c3              |
 |--------|----------------|-----------------|----------------|-----------------|
 | reach  | stim, slot 1   | -               | -              | -               |
-| dm     | θ1, r1, slot 1 | θ2, r1, slot 1  | θ1, r2, slot 1 | θ2, r2, slot 1  |
-| dlydm  | θ1, r1, slot 1 | θ2, r1, slot 3  | θ1, r2, slot 1 | θ2, r2, slot 3  |
-| match  | sample, slot 1 | test, slot 3    | -              | -               |
+| dm     | θ1, r1, slot 1 | θ1, r2, slot 1  | θ2, r1, slot 1 | θ2, r2, slot 1  |
+| dlydm  | θ1, r1, slot 1 | θ1, r2, slot 1  | θ2, r1, slot 3 | θ2, r2, slot 3  |
+| match  | sample, slot 1 | -               | test, slot 3   | -               |
 
-(RT reach shows its stimulus in slot 1 = `decision`.) Two bumps that share a ring and a slot
-(DM) are summed in float32 in neurogym's order; the sum goes to the second of the two, and the
-first is parked in the padding slot.
+(RT reach shows its stimulus in slot 1 = `decision`; reach and match use the modality's
+ring.) Two bumps that share a ring and a slot (DM) are summed in float32 in neurogym's order
+into the second of the two, which alone is shown. The ring inputs of every (row, slot, ring)
+are then one gather: the component placed there, or c4.
 """
 
 from __future__ import annotations
@@ -48,10 +50,9 @@ COL = {name: i for i, name in enumerate(ATTRS)}
 REACH, DM, DLYDM, MATCH = range(4)
 # Uniform columns per row: six for the parameters, then one per duration slot.
 N_UNIFORMS = 6 + N_SLOTS
-# Per-task booleans of `Tables.flags`; on1/on2 and same1/same2 stay adjacent (sliced together).
+# Per-task booleans of `Tables.flags`; on1/on2 stay adjacent (sliced together).
 FLAGS = (
-    "reach", "dmf", "match", "has_delay", "category", "matchgo", "int_reach",
-    "on1", "on2", "same1", "same2",
+    "reach", "dmf", "match", "has_delay", "category", "matchgo", "int_reach", "on1", "on2",
 )  # fmt: skip
 F = {name: i for i, name in enumerate(FLAGS)}
 # Extra per-task integers of `Tables.ints` (after the ATTRS columns).
@@ -66,6 +67,7 @@ SAMPLED_INTS = (
 _INT_FAMILIES = ((REACH,), (REACH, MATCH), (DM, DLYDM), (DM, DLYDM), (DM, DLYDM), (MATCH,),
                  (MATCH,), (MATCH,))  # fmt: skip
 _INT_SOURCE = [0, 1, 0, 2, 5, 0, 2, 5]  # the uniform-integer column each key starts from
+_RING_ROW = np.array([0, 8])  # rows of Tables.strengths per task: [ring, condition]
 
 
 @dataclass(frozen=True)
@@ -76,12 +78,14 @@ class Tables:
 
     ints: np.ndarray  # [n_t, len(ATTRS) + len(EXTRA)] int64: attributes, then EXTRA
     flags: np.ndarray  # [n_t, len(FLAGS)] bool
-    w: np.ndarray  # [n_t, 2, 1] int64: DM evidence weight per ring
+    w: np.ndarray  # [n_t, 1, 2] int64: DM evidence weight per ring
     static: np.ndarray  # [n_t, N_SLOTS + 1, n_in] float32: fixation and rule input per slot
     noise_slot: np.ndarray  # [n_t, N_SLOTS + 1] bool: slots with input noise (padding: no)
     noise_scale: np.ndarray  # [2 n_t, C] float32: noise std per channel, row 2·task + modality
-    comp_at: np.ndarray  # [2 n_t, 2, 4] int64: (slot, ring) of each component, same rows
-    bumps: np.ndarray  # [3R, R] float64: strength-1 bumps, see `build_tables`
+    shown: np.ndarray  # [2 n_t, N_SLOTS + 1, 2] int64: component (4: none) shown per slot
+    #   and ring, rows 2·task + modality
+    pair_sum: np.ndarray  # [n_t, 2R] float64: 1 on rings whose two DM stimuli are summed
+    bumps: np.ndarray  # [3R + 1, R] float64: strength-1 bumps, see `build_tables`
     int_applies: np.ndarray  # [n_t, len(SAMPLED_INTS)] bool
     match_test: np.ndarray  # [2, 2, R, R - 1] int64: i_test by (category, match, i_s, draw)
     strengths: np.ndarray  # [n_t, 2, 8, 2] float64: strength conditions per ring (NaN: none)
@@ -119,22 +123,28 @@ def build_tables(attr: np.ndarray, dim_ring: int, dt: int, n_durations: np.ndarr
     static[:, :N_SLOTS, 0] = fix
     static[np.arange(n_t), :N_SLOTS, n_core + np.arange(n_t)] = 1.0
 
-    pad = N_SLOTS
-    same = on & is_dm[:, None]  # both stimuli of a ring in one slot: summed into the second
-    comp_slot = np.full((n_t, 4), pad)
-    comp_slot[:, 0] = np.where(~is_dmf | (on[:, 0] & ~same[:, 0]), 1, pad)
-    comp_slot[:, 1] = np.where(is_match | on[:, 0], second[:, 0], pad)
-    comp_slot[:, 2] = np.where(on[:, 1] & ~same[:, 1], 1, pad)
-    comp_slot[:, 3] = np.where(on[:, 1], second[:, 0], pad)
-    comp_ring = np.tile(np.array([0, 0, 1, 1]), (n_t, 2, 1))
-    comp_ring[~is_dmf, 1, :2] = 1  # reach and match: the first two follow the modality
+    # Slot (None: not shown) and ring of each component; DM pairs are shown summed in c2/c3.
+    same = on & is_dm[:, None]  # both stimuli of a ring in one slot
+    shown = np.full((2 * n_t, N_SLOTS + 1, 2), 4)
+    for t in range(n_t):
+        slots = (
+            1 if not is_dmf[t] or (on[t, 0] and not same[t, 0]) else None,
+            1 if on[t, 1] and not same[t, 1] else None,
+            int(second[t, 0]) if is_match[t] or on[t, 0] else None,
+            int(second[t, 0]) if on[t, 1] else None,
+        )
+        for m in (0, 1):
+            rings = (m, 1, m, 1) if not is_dmf[t] else (0, 1, 0, 1)
+            for comp, (slot, ring) in enumerate(zip(slots, rings, strict=True)):
+                if slot is not None:
+                    shown[2 * t + m, slot, ring] = comp
 
     # Bump rows: [0, R) centred on unit i (linspace angles, DM and match); [R, 2R) the Reach
     # stimulus at θ_k, [2R, 3R) at θ_k + π, with layout's formula for integrate = 0 (adding
     # the zero shift and wrapping are exact), so the gathered values are the computed ones.
     th_l, th_a = angles_linspace(dim_ring), angles_arange(dim_ring)
     reach = [bump(np.mod(th_a + 0.0 + anti * np.pi, 2 * np.pi), 1.0, th_a) for anti in (0, 1)]
-    bumps = np.concatenate([bump(th_l, 1.0, th_l), *reach])
+    bumps = np.concatenate([bump(th_l, 1.0, th_l), *reach, np.zeros((1, dim_ring))])
     bump_row = np.where(is_reach, dim_ring * (1 + c["anti"]), 0)
 
     # neurogym: DM c = choice(cohs) · choice([-1, 1]), strengths 0.5 ± c/2; delayed DM an
@@ -179,19 +189,16 @@ def build_tables(attr: np.ndarray, dim_ring: int, dt: int, n_durations: np.ndarr
         "int_reach": is_reach & (c["integrate"] != 0),
         "on1": on[:, 0],
         "on2": on[:, 1],
-        "same1": same[:, 0],
-        "same2": same[:, 1],
     }
     return Tables(
         ints=np.concatenate([attr, np.stack([bump_row, dm_modality], axis=1)], axis=1),
         flags=np.stack([flag_cols[k] for k in FLAGS], axis=1),
-        w=np.stack([c["w1"], c["w2"]], axis=1)[:, :, None],
+        w=np.stack([c["w1"], c["w2"]], axis=1)[:, None, :],
         static=static,
         noise_slot=noise_slot,
         noise_scale=(ch.astype(np.float32) * np.float32(noise_std(dt))).reshape(2 * n_t, -1),
-        comp_at=np.stack([np.stack([comp_slot] * 2, axis=1), comp_ring], axis=2).reshape(
-            2 * n_t, 2, 4
-        ),
+        shown=shown,
+        pair_sum=np.repeat(same.astype(np.float64), dim_ring, axis=1),
         bumps=bumps,
         int_applies=applies.reshape(n_t, len(SAMPLED_INTS)),
         match_test=match_test,
@@ -226,7 +233,7 @@ def sample_params(
     ints[:, 6] = tab.match_test[category, flip, first, second]
     ints = np.where(tab.int_applies.take(tid, axis=0), ints, -1)
     # Strengths [B, ring, (stimulus 1, stimulus 2)], NaN on rings without stimuli.
-    st = tab.strengths[tid[:, None], np.arange(2)[None, :], q[:, 3:5]]
+    st = tab.strengths.reshape(-1, 2).take(16 * tid[:, None] + _RING_ROW + q[:, 3:5], axis=0)
     out = {k: ints[:, i] for i, k in enumerate(SAMPLED_INTS)}
     out.update(coh1_mod1=st[:, 0, 0], coh2_mod1=st[:, 0, 1], coh1_mod2=st[:, 1, 0],
                coh2_mod2=st[:, 1, 1])  # fmt: skip
@@ -267,15 +274,15 @@ def layout(
     anti_pi = a[:, COL["anti"]] * np.pi
     stim_theta = np.mod(angles_arange(dim_ring)[k] + stim_shift + anti_pi, 2 * np.pi)
 
-    # DM strengths [B, ring, stimulus]; weighted evidence summed ring by ring in neurogym's
+    # DM strengths [B, stimulus, ring]; weighted evidence summed ring by ring in neurogym's
     # order; ties go to tie_winner.
     on = f[:, F["on1"] : F["on2"] + 1]
     c = np.empty((n, 2, 2))
-    c[:, 0, 0], c[:, 0, 1] = params["coh1_mod1"], params["coh2_mod1"]
-    c[:, 1, 0], c[:, 1, 1] = params["coh1_mod2"], params["coh2_mod2"]
-    c = np.where(on[:, :, None], c, 0.0)
+    c[:, 0, 0], c[:, 0, 1] = params["coh1_mod1"], params["coh1_mod2"]
+    c[:, 1, 0], c[:, 1, 1] = params["coh2_mod1"], params["coh2_mod2"]
+    c = np.where(on[:, None, :], c, 0.0)
     wc = tab.w.take(tid, axis=0) * c
-    evidence = wc[:, 0] + wc[:, 1]  # [B, stimulus]: ring 1 + ring 2
+    evidence = wc[:, :, 0] + wc[:, :, 1]  # [B, stimulus]: ring 1 + ring 2
     diff = evidence[:, 0] - evidence[:, 1]
     # Stimulus 1 wins above the tolerance, and within it unless the tie goes to stimulus 2.
     pick1 = np.where(params["tie_winner"] == 2, diff > TIE_TOL, diff >= -TIE_TOL)
@@ -285,45 +292,49 @@ def layout(
     # Target; Mod-Cog int moves it by integrate·ω·delay ring indices (not in Reach).
     target = np.where(is_reach, k, np.where(is_dmf, np.where(pick1, i1, i2), i_t))
     shift = np.zeros(n, dtype=np.int64)
-    if integ.any():
+    if np.count_nonzero(integ):  # (count_nonzero: no Python-level wrapper, unlike any)
         moved = np.floor(np.mod(target + integ * (OMEGA * delay), dim_ring)).astype(np.int64)
         target = np.where(is_reach | (integ == 0), target, moved)
         shift = np.where(is_reach, 0, integ * np.round(OMEGA * delay)).astype(np.int64)
     go = (params["match"] == 1) == f[:, F["matchgo"]]
     target = np.where(is_match & ~go, -1, target)
 
-    # Components [B, 4]: bump row, strength; slot and ring come from the tables.
+    # Components [B, 5] (see the module docstring): bump row and strength.
     mod = params["modality"]
     tm = 2 * tid + (mod & 1)  # rows of the by-modality tables; DM rows (-1) read modality 1
-    loc = np.empty((n, 4), dtype=np.int64)
+    loc = np.empty((n, 5), dtype=np.int64)
     loc[:, 0] = np.where(is_match, i_s, np.where(is_reach, a[:, X["bump_row"]] + k, i1))
-    loc[:, 1] = np.where(is_match, i_t, i2)
-    loc[:, 2], loc[:, 3] = i1, i2
-    strength = np.where(is_dmf[:, None], c.reshape(n, 4), 1.0)
+    loc[:, 1], loc[:, 3] = i1, i2
+    loc[:, 2] = np.where(is_match, i_t, i2)
+    loc[:, 4] = len(tab.bumps) - 1  # the zero row
+    strength = np.ones((n, 5))
+    np.copyto(strength[:, :4], c.reshape(n, 4), where=is_dmf[:, None])
     # Bumps from the table at strength 1, then × strength: the same float operations as the
     # formula. A Mod-Cog int Reach stimulus is off the grid: computed directly.
-    b64 = tab.bumps[loc] * strength[:, :, None]  # [B, 4, R]
+    b64 = tab.bumps.take(loc, axis=0)  # [B, 5, R]
+    b64 *= strength[:, :, None]
     int_reach = f[:, F["int_reach"]]
-    if int_reach.any():
+    if np.count_nonzero(int_reach):
         rows = np.flatnonzero(int_reach)
         b64[rows, 0] = bump(stim_theta[rows], 1.0, angles_arange(dim_ring))
-    vals = b64.astype(np.float32)
-    # DM: a pair sharing ring and slot is summed the way neurogym adds into a float32 array:
-    # float32(float64(float32 first) + float64 second), computed in float64, rounded once.
-    same = f[:, F["same1"] : F["same2"] + 1]
-    np.add(vals[:, 0::2], b64[:, 1::2], out=vals[:, 1::2], where=same[:, :, None])
-    # The input vector of every (row, slot): fixation and rule from the table, then rings.
+    r2 = 2 * dim_ring
+    vals = b64.astype(np.float32).reshape(n, 5 * dim_ring)
+    # DM: a pair sharing ring and slot is summed the way neurogym adds into a float32 array,
+    # float32(float64(float32 first) + float64 second); other rows add 0 to the second.
+    first = vals[:, :r2] * tab.pair_sum.take(tid, axis=0)  # float64
+    np.add(first, b64.reshape(n, 5 * dim_ring)[:, r2 : 2 * r2], out=vals[:, r2 : 2 * r2])
+    # The input vector of every (row, slot): fixation and rule from the table, then the
+    # rings, each the component shown there (one gather).
     pattern = tab.static.take(tid, axis=0)  # [B, N_SLOTS + 1, n_in]
-    rings = pattern[:, :, 1 : 1 + 2 * dim_ring].reshape(n, N_SLOTS + 1, 2, dim_ring)  # a view
-    at = tab.comp_at.take(tm, axis=0)  # [B, (slot, ring), 4]
-    rings[np.arange(n)[:, None], at[:, 0], at[:, 1]] = vals
-    rings[:, N_SLOTS] = 0.0  # unused components were parked in the padding slot
+    shown = tab.shown.take(tm, axis=0) + 5 * np.arange(n)[:, None, None]
+    ring_in = vals.reshape(5 * n, dim_ring).take(shown, axis=0)  # [B, N_SLOTS + 1, 2, R]
+    pattern[:, :, 1 : 1 + r2] = ring_in.reshape(n, N_SLOTS + 1, r2)
 
     # Label per (row, slot): 1 + target in `decision` on go rows, else 0 (seq: see draw).
     label_bug = a[:, COL["label_bug"]] == 1
     dec_slot = a[:, COL["decision_slot"]]
     label = 1 + np.mod(target, dim_ring)
-    if label_bug.any():
+    if np.count_nonzero(label_bug):
         label = np.where(label_bug, np.mod(label, dim_ring), label)
     slot_label = np.zeros((n, N_SLOTS + 1), dtype=np.int64)
     slot_label[np.arange(n), dec_slot] = np.where(target >= 0, label, 0)
@@ -340,7 +351,7 @@ def layout(
         seq=seq,
         label_bug=label_bug,
     )
-    coh = np.where(on, c[:, :, 0] - c[:, :, 1], np.nan)
+    coh = np.where(on, c[:, 0] - c[:, 1], np.nan)
     derived = {
         "target": target,
         "modality": np.where(is_dmf, a[:, X["dm_modality"]], mod),

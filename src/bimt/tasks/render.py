@@ -90,7 +90,7 @@ def add_noise(
         noise: the generator of the normals.
     """
     n_rows, n_core = scale.shape
-    pos = np.flatnonzero(noisy)  # t * B + b
+    pos = noisy.reshape(-1).nonzero()[0]  # t * B + b
     if len(pos):
         # Normals only at the (t, b) that get some: [n, C], scaled per channel.
         z = torch.randn((len(pos), n_core), generator=noise).numpy()
@@ -108,7 +108,7 @@ def draw(lay: Layout, dim_ring: int, dt: int, noise: torch.Generator | None) -> 
             than numpy's); None for noise-free trials.
     """
     n_rows, n_pat, n_in = lay.pattern.shape
-    ends = np.cumsum(lay.steps, axis=1)
+    ends = lay.steps.cumsum(axis=1)
     length = ends[:, -1]
     n_t = int(length.max()) if n_rows else 0
     # Steps per (row, slot), padding last: repeating the (row, slot) numbers by these counts
@@ -116,13 +116,13 @@ def draw(lay: Layout, dim_ring: int, dt: int, noise: torch.Generator | None) -> 
     counts = np.empty((n_rows, n_pat), dtype=np.int64)
     counts[:, :N_SLOTS] = lay.steps
     counts[:, N_SLOTS] = n_t - length
-    which = np.repeat(np.arange(n_rows * n_pat), counts.reshape(-1)).reshape(n_rows, n_t).T
-    inputs = np.take(lay.pattern.reshape(-1, n_in), which, axis=0)  # [T, B, n_in]
+    which = np.arange(n_rows * n_pat).repeat(counts.reshape(-1)).reshape(n_rows, n_t).T
+    inputs = lay.pattern.reshape(-1, n_in).take(which, axis=0)  # [T, B, n_in]
 
     if noise is not None:
         add_noise(inputs, lay.noise_slot.reshape(-1)[which], lay.noise_scale, noise)
 
-    if lay.seq.any():  # Mod-Cog seq: the label moves during the decision period
+    if np.count_nonzero(lay.seq):  # Mod-Cog seq: the label moves during the decision period
         rows = np.arange(n_rows)
         dec_start = ends[rows, lay.decision_slot] - lay.steps[rows, lay.decision_slot]
         step = np.arange(n_t)[:, None] - dec_start[None, :]
