@@ -15,7 +15,10 @@ side is a warm-up and is not timed.
 - Mod-Cog (82 tasks): bimt only. The Mod-Cog source is not a package and does not import on
   neurogym 2.3.1 without shims (tasks-spec §3.0), so there is no reference in this run.
 
-Usage: python bench/bench_tasks.py [--reps 7] [--seconds 0.5] [--profile]
+`--stages` times `sample(64, seed)` stage by stage (the steps of `TaskSuite.sample`, called
+one by one; medians over batches), `--profile` prints cProfile's top entries.
+
+Usage: python bench/bench_tasks.py [--reps 7] [--seconds 0.5] [--stages] [--profile]
 """
 
 from __future__ import annotations
@@ -110,11 +113,68 @@ def machine() -> str:
     )
 
 
+def load() -> str:
+    """The 1/5/15-minute load averages (the machine is shared)."""
+    return "load average " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def stage_times(n_batches: int = 2000) -> str:
+    """Median µs per stage of `sample(64, seed)` on cog20, the steps of `TaskSuite.sample`
+    called one by one (keep in step with it); the noise is the noisy draw minus the clean one,
+    the packaging the whole `sample` minus the stages before it."""
+    from bimt.tasks.generator import N_UNIFORMS, layout, sample_params
+    from bimt.tasks.render import draw
+    from bimt.tasks.taskdef import N_SLOTS
+
+    suite = bimt.make_suite("cog20", profile="paper")
+    tab, n_tasks = suite._tables, len(suite.task_names)
+    clock = time.perf_counter
+    rows: list[list[float]] = []
+    for seed in range(n_batches + 100):
+        t0 = clock()
+        rng = np.random.default_rng(seed)
+        tid = rng.integers(n_tasks, size=BATCH)
+        q = (rng.random((BATCH, N_UNIFORMS)) * tab.ranges.take(tid, axis=0)).astype(np.int64)
+        t1 = clock()
+        params = sample_params(q, tid, tab, suite.dim_ring)
+        dur = suite._durations(tid, q[:, 1], q[:, N_UNIFORMS - N_SLOTS :])
+        noise = torch.Generator().manual_seed(int(rng.integers(2**62)))
+        t2 = clock()
+        lay, _ = layout(tab, tid, params, dur, suite.dim_ring, suite.dt)
+        t3 = clock()
+        draw(lay, suite.dim_ring, suite.dt, None)
+        t4 = clock()
+        draw(lay, suite.dim_ring, suite.dt, noise)
+        t5 = clock()
+        suite.sample(BATCH, seed)
+        t6 = clock()
+        rows.append([t1 - t0, t2 - t1, t3 - t2, t4 - t3, (t5 - t4) - (t4 - t3), t6 - t5])
+    med = np.median(np.array(rows[100:]), axis=0) * 1e6
+    before = med[0] + med[1] + med[2] + med[3] + med[4]
+    stages = [
+        ("`default_rng(seed)`, task ids, uniform block", med[0]),
+        ("`sample_params`, durations, `torch.Generator` seed", med[1]),
+        ("`layout`", med[2]),
+        ("`draw` without noise", med[3]),
+        ("input noise (`add_noise`)", med[4]),
+        ("`Batch` packaging (rest of `sample`)", med[5] - before),
+    ]
+    lines = [
+        f"stages of sample({BATCH}, seed), median of {n_batches} batches; whole sample "
+        f"{med[5]:.0f} us; {load()}",
+        "",
+        "| stage | us | share |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {name} | {v:.0f} | {v / med[5]:.0%} |" for name, v in stages]
+    return "\n".join(lines)
+
+
 def report(rates: dict[str, list[float]], reps: int, seconds: float) -> str:
     """The markdown table of medians and ratios."""
     reference = statistics.median(rates["neurogym yang19 Dataset"])
     lines = [
-        f"{datetime.date.today().isoformat()}: {machine()}",
+        f"{datetime.date.today().isoformat()}: {machine()}; {load()} after the run",
         f"{reps} interleaved repetitions of >= {seconds} s each; batch {BATCH}",
         "",
         "| generator | median trials/s | min | max | ratio to neurogym |",
@@ -151,6 +211,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=7, help="interleaved repetitions")
     parser.add_argument("--seconds", type=float, default=0.5, help="timed seconds per side and rep")
+    parser.add_argument("--stages", action="store_true", help="also time sample's stages")
     parser.add_argument("--profile", action="store_true", help="also profile suite.sample")
     args = parser.parse_args()
     if args.reps < 1 or args.seconds <= 0:
@@ -158,6 +219,8 @@ def main() -> None:
     # gymnasium warns when a wrapper forwards `new_trial`, `ob`, `gt`; the warning is noise.
     warnings.filterwarnings("ignore", message=".*from other wrappers is deprecated")
     print(report(run(args.reps, args.seconds), args.reps, args.seconds))
+    if args.stages:
+        print(stage_times())
     if args.profile:
         print(profile_sample())
 
