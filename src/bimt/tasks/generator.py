@@ -10,7 +10,7 @@ draws the parameters of all rows from one block of uniforms. `sample`, `test_tri
 At the batch sizes of training (B = 64) the arrays are tiny and the time goes into the number
 of numpy calls, not their size; so whatever depends on the task only (fixation and rule inputs
 per slot, noise slots and channels, component slots, bump shapes, draw ranges) is computed once
-per suite in `Tables` and gathered per row with one fancy index.
+per suite in `Tables` and gathered per row (`ndarray.take`).
 
 Every trial is at most four ring bumps ("components"), each shown on one ring during one
 slot (period position); first stimuli first, so that each pair (c0, c2), (c1, c3) is one
