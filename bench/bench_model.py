@@ -1,14 +1,17 @@
 """Benchmark: SpatialRNN training step and BIMT relocation (cog20 shapes).
 
-    .venv/bin/python bench/bench_model.py [--repeats 30] [--threads 2]
+    .venv/bin/python bench/bench_model.py [--repeats 30] [--threads 2] [--batches 8]
 
 Prints medians over repeats, all measured in this one run, and the ratios against the
 targets written up in BENCHMARKS.md ("Model and swaps"):
 
 - training step (forward + backward + Adam; N = 400 on 20×20, n_in 53, n_out 17, B = 64,
-  T = 32, cross-entropy): SpatialRNN vs a plain autograd loop over time, target >= 1.5×;
-  and the step's matmul FLOP rate as a fraction of torch.matmul's GFLOP/s, measured on the
-  step's own matmul shapes and on a large square product, target >= 40%;
+  on real cog20 batches: T = the batch's longest trial, masked cross-entropy over the valid
+  steps): SpatialRNN given ``lengths=batch.length`` (padded steps skipped, as the trainer
+  runs it) vs a plain autograd loop over all T steps of all rows, target >= 1.5×; also
+  SpatialRNN without lengths, so that the gain from skipping is visible; and the step's
+  matmul FLOP rate as a fraction of torch.matmul's GFLOP/s, measured on the step's own matmul
+  shapes and on a large square product, target >= 40%;
 - relocation (top_k = 30, N = 400): relocate vs naive_relocate, target >= 300×, and its time
   as a fraction of 200 training steps, target <= 2%.
 """
@@ -25,6 +28,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
+import bimt
 from bimt.model import Grid2D, SpatialRNN, connection_cost, naive_relocate, reference_forward
 from bimt.model import relocate as fast_relocate
 
@@ -47,15 +51,21 @@ def _med_min(times: list[float]) -> tuple[float, float]:
     return statistics.median(times), min(times)
 
 
-def _step_flops() -> float:
-    """Matmul FLOPs of one training step (2 per multiply-add); elementwise work not counted."""
+def _step_flops(running: float | None = None) -> float:
+    """Matmul FLOPs of one training step (2 per multiply-add); elementwise work not counted.
+
+    ``running``: rows the per-step products cover over t >= 1 (with lengths: the running
+    rows; default (T − 1)·B, every row). dW is one product over all (T − 1)·B rows either way.
+    """
     tb = STEPS * BATCH
     input_proj = 2 * tb * N_IN * N  # forward; backward only needs dW_in (inputs need no grad)
     recurrent = 2 * (STEPS - 1) * BATCH * N * N  # forward h W^T for t >= 1
+    per_step = recurrent if running is None else 2 * running * N * N
     readout = 2 * tb * N * N_OUT
     return (
         input_proj * 2  # forward + dW_in
-        + recurrent * 3  # forward, δ propagation, dW
+        + per_step * 2  # forward, δ propagation
+        + recurrent  # dW
         + readout * 3  # forward, dH, dW_out
     )
 
@@ -98,23 +108,44 @@ def _matmul_rate_square(size: int, repeats: int) -> float:
     return 2 * size**3 / statistics.median(_times(lambda: torch.matmul(a, b), repeats)) / 1e9
 
 
-def _train_step_fn(forward: Callable, lam: float = 0.0, fused: bool = False) -> Callable[[], None]:
+def _cog20_batches(n: int) -> list:
+    """``n`` cog20 training batches of size BATCH (seeds 0 … n−1), as the trainer draws them."""
+    suite = bimt.make_suite("cog20")
+    assert (suite.n_inputs, suite.n_outputs) == (N_IN, N_OUT)
+    return [suite.sample(BATCH, seed=s) for s in range(n)]
+
+
+def _train_step_fn(forward: Callable, batches: list, lam: float = 0.0, fused: bool = False,
+                   lengths: bool = False) -> Callable[[], None]:
+    """One training step per call, cycling through ``batches``; masked cross-entropy."""
     model = SpatialRNN(N_IN, N_OUT, Grid2D(N_SIDE, N_SIDE), seed=0)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=fused or None)
-    gen = torch.Generator().manual_seed(1)
-    inputs = torch.rand(STEPS, BATCH, N_IN, generator=gen)
-    labels = torch.randint(0, N_OUT, (STEPS, BATCH), generator=gen)
+    calls = [0]
 
     def step() -> None:
+        b = batches[calls[0] % len(batches)]
+        calls[0] += 1
         opt.zero_grad(set_to_none=True)
-        logits = forward(model, inputs)
-        loss = F.cross_entropy(logits.reshape(-1, N_OUT), labels.reshape(-1))
+        logits = forward(model, b.inputs, lengths=b.length) if lengths else forward(model,
+                                                                                    b.inputs)
+        loss = F.cross_entropy(logits[b.mask], b.labels[b.mask])
         if lam:
             loss = loss + lam * connection_cost(model, 1.0)
         loss.backward()
         opt.step()
 
     return step
+
+
+def _row_steps(batches: list) -> tuple[float, float, float]:
+    """Mean over batches of (T, mean trial length, sum over t >= 1 of running rows)."""
+    t = statistics.mean(b.inputs.shape[0] for b in batches)
+    mean_len = statistics.mean(float(b.length.mean()) for b in batches)
+    running = statistics.mean(
+        float(sum(int((b.length > s).sum()) for s in range(1, b.inputs.shape[0])))
+        for b in batches
+    )
+    return t, mean_len, running
 
 
 def _interleaved(fns: dict[str, Callable[[], None]], repeats: int) -> dict[str, list[float]]:
@@ -143,6 +174,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batches", type=int, default=8, help="cog20 batches to cycle through")
     parser.add_argument("--naive-candidates", type=int, default=3)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -151,25 +183,34 @@ def main() -> None:
     print(f"shapes: N = {N} ({N_SIDE}x{N_SIDE}), n_in {N_IN}, n_out {N_OUT}, B {BATCH}, T {STEPS}")
 
     # --- training step -------------------------------------------------------------------
+    batches = _cog20_batches(args.batches)
+    t_mean, len_mean, running = _row_steps(batches)
+    assert t_mean == STEPS, f"cog20 batches of {BATCH} are {t_mean} steps long, not {STEPS}"
+    print(f"{args.batches} cog20 batches: T = {t_mean:g}, mean trial {len_mean:.2f} steps, "
+          f"padding {1 - len_mean / t_mean:.1%} of row-steps; per-step products cover "
+          f"{running / ((STEPS - 1) * BATCH):.1%} of the rows with lengths")
+    call = SpatialRNN.__call__
     raw = _interleaved(
         {
-            "reference": _train_step_fn(reference_forward),
-            "spatial": _train_step_fn(SpatialRNN.__call__),
-            "spatial+cost": _train_step_fn(SpatialRNN.__call__, lam=1e-5),
-            "reference fused": _train_step_fn(reference_forward, fused=True),
-            "spatial fused": _train_step_fn(SpatialRNN.__call__, fused=True),
+            "reference": _train_step_fn(reference_forward, batches),
+            "spatial": _train_step_fn(call, batches, lengths=True),
+            "spatial, no lengths": _train_step_fn(call, batches),
+            "spatial+cost": _train_step_fn(call, batches, lam=1e-5, lengths=True),
+            "reference fused": _train_step_fn(reference_forward, batches, fused=True),
+            "spatial fused": _train_step_fn(call, batches, fused=True, lengths=True),
         },
         args.repeats,
     )
     st = {k: _med_min(v) for k, v in raw.items()}
-    flops = _step_flops()
+    flops, dense_flops = _step_flops(running), _step_flops()
     rate_mm_shapes = _matmul_rate_at_step_shapes(args.repeats)
     rate_mm_square = _matmul_rate_square(2048, max(5, args.repeats // 3))
     print("\n## training step (forward + backward + Adam): median (min) over repeats, ms")
     labels = {
         "reference": "reference autograd loop",
-        "spatial": "SpatialRNN",
-        "spatial+cost": "SpatialRNN + cost (BIMT)",
+        "spatial": "SpatialRNN, lengths",
+        "spatial, no lengths": "SpatialRNN, no lengths",
+        "spatial+cost": "SpatialRNN+cost, lengths",
         "reference fused": "reference, Adam(fused)",
         "spatial fused": "SpatialRNN, Adam(fused)",
     }
@@ -177,6 +218,7 @@ def main() -> None:
         print(f"{label:26s}{st[k][0] * 1e3:8.2f}  ({st[k][1] * 1e3:.2f})")
     for suffix, ref, fast in (
         ("", "reference", "spatial"),
+        (", no lengths", "reference", "spatial, no lengths"),
         (", fused", "reference fused", "spatial fused"),
     ):
         med = st[ref][0] / st[fast][0]
@@ -184,7 +226,8 @@ def main() -> None:
         print(f"speed-up{suffix:18s}{med:8.2f}x ({low:.2f}x on mins)   (target >= 1.5)")
     rate_step = flops / st["spatial"][0] / 1e9
     rate_step_min = flops / st["spatial"][1] / 1e9
-    print(f"step matmul FLOPs         {flops / 1e9:8.3f} GFLOP")
+    print(f"step matmul FLOPs         {flops / 1e9:8.3f} GFLOP with lengths "
+          f"({dense_flops / 1e9:.3f} without)")
     print(f"step rate                 {rate_step:8.1f} GFLOP/s ({rate_step_min:.1f} on min)")
     for name, rate in (("step's shapes", rate_mm_shapes), ("2048^2 square", rate_mm_square)):
         print(

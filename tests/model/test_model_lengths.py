@@ -95,8 +95,8 @@ def test_numpy_lengths_like_batch_length_are_accepted():
 
 @pytest.mark.parametrize("lengths,exc,match", [
     (torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0]), TypeError, "integers"),
-    (torch.tensor([1, 2, 3]), ValueError, r"\[K=1, B=5\]"),
-    (torch.ones(1, 5, dtype=torch.int64), ValueError, r"shape \[B\]"),
+    (torch.tensor([1, 2, 3]), ValueError, r"shape \[B=5\]"),
+    (torch.ones(1, 5, dtype=torch.int64), ValueError, r"shape \[B=5\]"),
     (torch.tensor([1, 2, 8, 4, 5]), ValueError, r"\[0, T=7\]"),
     (torch.tensor([1, 2, -1, 4, 5]), ValueError, r"\[0, T=7\]"),
 ])

@@ -241,3 +241,29 @@ def test_unknown_task_is_a_config_error_before_any_write(tmp_path):
         train(tiny(tasks=("go", "gogo")), tmp_path / "run", progress=False)
     assert not (tmp_path / "run").exists()
 
+
+
+def test_train_step_skips_padding_with_the_batch_lengths():
+    """The step hands ``batch.length`` to the model, and the update equals (to float rounding)
+    the one of the same batch run over every step."""
+    import copy
+    from types import SimpleNamespace
+
+    import bimt
+    from bimt.model import Grid1D, SpatialRNN
+
+    suite = bimt.make_suite("cog20")
+    batch = suite.sample(16, seed=3, tasks=["go", "dlygo", "dm1"])
+    assert int(batch.length.min()) < batch.inputs.shape[0]  # the batch has padding
+    updated = []
+    for b in (batch, SimpleNamespace(inputs=batch.inputs, labels=batch.labels, mask=batch.mask)):
+        model = SpatialRNN(suite.n_inputs, suite.n_outputs, Grid1D(16), seed=0)
+        seen = []
+        model.register_forward_pre_hook(lambda m, a, kw, seen=seen: seen.append(kw["lengths"]),
+                                        with_kwargs=True)
+        opt = torch.optim.SGD(model.parameters(), lr=1.0)  # update = the gradient itself
+        trainer.train_step(model, opt, b, lam=1e-4, A=1.0)
+        updated.append(copy.deepcopy(model.state_dict()))
+        assert (seen[0] is batch.length) == (b is batch)
+    for k in updated[0]:
+        torch.testing.assert_close(updated[0][k], updated[1][k], rtol=1e-5, atol=1e-6)

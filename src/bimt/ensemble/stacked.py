@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import torch
 
 from bimt.model import SpatialRNN
-from bimt.model.recurrence import batched_recurrence
+from bimt.model.recurrence import batched_recurrence, check_lengths, sort_by_length, take_rows
 
 PARAMS = ("w_in", "w_rec", "b_rec", "w_out", "b_out")
 
@@ -76,12 +76,18 @@ class StackedRNN:
         k, steps, batch, _ = inputs.shape
         if k != len(self.active):
             raise ValueError(f"inputs hold {k} members but the stack holds {len(self.active)}")
+        lengths = check_lengths(lengths, (k, batch), steps, inputs.device)
+        order = inverse = None
+        if lengths is not None:  # sorted as SpatialRNN.forward sorts each member's rows
+            order, inverse = sort_by_length(lengths)
+            if order is not None:
+                inputs, lengths = take_rows(inputs, order), lengths.gather(1, order)
         hidden = batched_recurrence(inputs, s["w_in"], s["b_rec"], s["w_rec"], self.alpha,
                                     self.activation, lengths)
         n = hidden.shape[-1]
         logits = torch.baddbmm(s["b_out"].unsqueeze(1), hidden.view(k, steps * batch, n),
-                               s["w_out"].transpose(1, 2))
-        return logits.view(k, steps, batch, -1)
+                               s["w_out"].transpose(1, 2)).view(k, steps, batch, -1)
+        return logits if order is None else take_rows(logits, inverse)
 
     def connection_cost(self, factor: torch.Tensor) -> torch.Tensor:
         """[K] eq. 2 per active member; ``factor`` [K, N, N] is 1 + A_k·D (ones for A = 0)."""

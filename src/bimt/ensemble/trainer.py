@@ -3,7 +3,8 @@
 Per optimizer step ``s``, for the members still training: each member's batch is the one the
 single trainer draws, ``suite.sample(batch_size, derive(seed, "data", s))`` (drawn once per
 distinct seed and task list); the batches are stacked [K, T, B, …] (zero-padded, masked, to the
-longest); one batched forward (``StackedRNN``), per member loss = masked cross-entropy +
+longest) with each member's own ``lengths``; one batched forward (``StackedRNN``) that skips
+every member's padded steps as the single trainer does, per member loss = masked cross-entropy +
 λ_k(s)·connection_cost(A_k), checked for NaN/inf before the backward exactly as the single
 trainer does; one backward of the sum (members' gradients are independent); then, per member,
 its own gradient clipping, its own Adam step, its own weight check, relocation, evaluation,
@@ -14,7 +15,9 @@ the stack; the others go on.
 What "the same as trained alone" means (tests/ensemble/test_ensemble_equivalence.py): on CPU
 in float32 a member's weights, swaps and evaluation metrics equal those of ``bimt.train`` on
 the same config bit for bit, because every batched product runs the same BLAS kernel per member
-as the single product and the rest is elementwise (the logged training-loss means are sums in
+as the single product and the rest is elementwise; at each step members whose running prefixes
+(rows not yet past their length) are equal share one product, the others get one each, so every
+member's product has the shape it has alone (the logged training-loss means are sums in
 another order: equal to ~1e-7 relative). Not guaranteed, though seen equal in the tests: members
 whose trials are shorter than another member's are zero-padded, which lengthens the gradient
 reductions over T·B and may change their blocking, and products under 400 multiply-adds go
@@ -152,7 +155,8 @@ def _loop(training: list[Member], suite, session_start: float, elapsed_fn, progr
 
 
 def _batches(group: list[Member], suite, s: int, device: torch.device):
-    """Each member's step-s batch, stacked [K, T, B, …]; one draw per distinct seed/tasks."""
+    """Each member's step-s batch, stacked [K, T, B, …], and its lengths [K, B]; one draw per
+    distinct seed/tasks."""
     drawn: dict[tuple, object] = {}
     batches = []
     for m in group:
@@ -161,10 +165,11 @@ def _batches(group: list[Member], suite, s: int, device: torch.device):
             drawn[key] = suite.sample(m.config.batch_size, seed=derive(m.config.seed, "data", s),
                                       tasks=m.sample_tasks).to(device)
         batches.append(drawn[key])
+    lengths = torch.stack([torch.as_tensor(b.length, device=device) for b in batches])
     steps = max(b.inputs.shape[0] for b in batches)
     if all(b.inputs.shape[0] == steps for b in batches):
         return (torch.stack([b.inputs for b in batches]), torch.stack([b.labels for b in batches]),
-                torch.stack([b.mask for b in batches]))
+                torch.stack([b.mask for b in batches]), lengths)
     k, (_, batch, n_in) = len(batches), batches[0].inputs.shape
     inputs = batches[0].inputs.new_zeros((k, steps, batch, n_in))
     labels = batches[0].labels.new_zeros((k, steps, batch))
@@ -172,19 +177,19 @@ def _batches(group: list[Member], suite, s: int, device: torch.device):
     for j, b in enumerate(batches):
         t = b.inputs.shape[0]
         inputs[j, :t], labels[j, :t], mask[j, :t] = b.inputs, b.labels, b.mask
-    return inputs, labels, mask
+    return inputs, labels, mask, lengths
 
 
 def _step(stack: StackedRNN, group: list[Member], batches, s: int
           ) -> tuple[list[float], list[float]]:
     """One optimizer step for every member of ``group`` (= the stack's active members)."""
-    inputs, labels, mask = batches
+    inputs, labels, mask, lengths = batches
     for m in group:
         m.optimizer.zero_grad(set_to_none=True)
     stack.clear_grads()
     dev, dtype = inputs.device, stack.stack["w_rec"].dtype
     lams = [m.lam(s) for m in group]
-    logits = stack.forward(inputs)
+    logits = stack.forward(inputs, lengths)  # each member skips its own padded steps
     ce = member_cross_entropy(logits, labels, mask, group[0].config.fix_weight)
     lam_t = torch.tensor(lams, dtype=dtype, device=dev)
     if any(lam > 0.0 for lam in lams):

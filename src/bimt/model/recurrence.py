@@ -39,6 +39,7 @@ allocations, and everything stays on the tensors' device.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch.autograd.function import once_differentiable
 
@@ -87,9 +88,8 @@ class _Schedule:
             self.full = [batch] * steps
             self.runs = [[(0, k, batch)]] * steps
             return
-        # [K, T, B]: row b of network k runs at step t (rows sorted: a prefix per step)
-        self.valid = lengths.unsqueeze(1) > torch.arange(steps, device=lengths.device)[:, None]
-        self.counts = self.valid.sum(2).tolist()  # [K][T]: running rows of network k at step t
+        running = lengths.unsqueeze(1) > torch.arange(steps, device=lengths.device)[:, None]
+        self.counts = running.sum(2).tolist()  # [K][T]: running rows of network k at step t
         self.full, self.runs = [], []
         for t in range(steps):
             col = [c[t] for c in self.counts]
@@ -113,19 +113,24 @@ class _Schedule:
                 x[k, c[t]:full].zero_()
 
 
-def _sort_rows(lengths: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor | None]:
-    """(perm, inverse) putting each network's rows in descending length order (stable), or
-    (None, None) when they already are."""
+def sort_by_length(lengths: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """(order, inverse) [K, B] putting each network's rows in descending length order (a stable
+    sort), or (None, None) when they already are. ``take_rows(x, order)`` sorts, ``take_rows(
+    x_sorted, inverse)`` undoes it."""
     order = torch.sort(lengths, dim=1, descending=True, stable=True).indices
     if torch.equal(order, torch.arange(lengths.shape[1], device=lengths.device).expand_as(order)):
         return None, None
     return order, torch.argsort(order, dim=1)
 
 
-def _take_rows(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-    """x [K, T, B, F] with rows (axis 2) taken by index [K, B] (a copy)."""
+def take_rows(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """x [K, T, B, F] with the rows (axis 2) of network k taken by index[k] [B] (a copy)."""
     k, steps, batch, f = x.shape
-    return x.gather(2, index[:, None, :, None].expand(k, steps, batch, f))
+    if k == 1:
+        return x.index_select(2, index[0])
+    t_idx = torch.arange(k * steps, device=x.device).view(k, steps, 1) * batch
+    flat = (t_idx + index.unsqueeze(1)).reshape(-1)  # index_select on rows: a plain row copy
+    return x.reshape(k * steps * batch, f).index_select(0, flat).view(k, steps, batch, f)
 
 
 class Recurrence(torch.autograd.Function):
@@ -138,9 +143,9 @@ class Recurrence(torch.autograd.Function):
         n = w.shape[1]
         perm = inv = None
         if lengths is not None:
-            perm, inv = _sort_rows(lengths)
+            perm, inv = sort_by_length(lengths)
             if perm is not None:
-                u, lengths = _take_rows(u, perm), lengths.gather(1, perm)
+                u, lengths = take_rows(u, perm), lengths.gather(1, perm)
         sched = _Schedule(lengths, k, steps, batch)
         u_aug = torch.cat([u, u.new_ones(k, steps, batch, 1)], 3).view(k, steps * batch, n_in + 1)
         w_aug = torch.cat([w_in, b.unsqueeze(2)], 2)
@@ -166,7 +171,7 @@ class Recurrence(torch.autograd.Function):
         ctx.alpha, ctx.activation, ctx.sched, ctx.inv = alpha, activation, sched, inv
         ctx.save_for_backward(u_aug, w_in, w, h, perm)
         ctx.act = act if leaky else None  # with a leak, φ(pre) is an intermediate, not h
-        return h if perm is None else _take_rows(h, inv)
+        return h if perm is None else take_rows(h, inv)
 
     @staticmethod
     @once_differentiable
@@ -178,28 +183,28 @@ class Recurrence(torch.autograd.Function):
         relu = activation == "relu"
         if not relu:  # α·φ'(pre_t) for all steps in one op
             gains = _dphi_from_phi(act, activation).mul_(alpha).unbind(1)
-        # d: ∂L/∂h in row-sorted order, zero on padded row-steps (their gradient is ignored);
-        # slot t turns into ∂L/∂pre_t in place.
         if perm is not None:
-            grad_h = _take_rows(grad_h, perm)
-        if sched.counts is None:
-            d = grad_h.clone(memory_format=torch.contiguous_format)
-        else:
-            d = torch.where(sched.valid.unsqueeze(3), grad_h, grad_h.new_zeros(()))
-        acts, ds = act.unbind(1), d.unbind(1)
+            grad_h = take_rows(grad_h, perm)
+        # d: slot t holds ∂L/∂h_t (from grad_h on running rows), then ∂L/∂pre_t in place; a
+        # padded row-step's gradient is ignored (never copied in) and its slot ends as 0.
+        d = torch.empty_like(h)
+        acts, ds, gs, full = act.unbind(1), d.unbind(1), grad_h.unbind(1), sched.full
+        ds[-1][:, :full[-1]].copy_(gs[-1][:, :full[-1]])
         for t in range(steps - 1, -1, -1):
-            # ds[t] = ∂L/∂h_t is complete here
-            full = sched.full[t]
+            # ds[t] = ∂L/∂h_t is complete here (on the running rows)
+            if t > 0:
+                ds[t - 1][:, :full[t - 1]].copy_(gs[t - 1][:, :full[t - 1]])
             if alpha != 1.0 and t > 0:  # the leak passes (1 − α)·∂L/∂h_t back to h_{t−1}
                 for k0, k1, m in sched.runs[t]:
                     ds[t - 1][k0:k1, :m].add_(ds[t][k0:k1, :m], alpha=1 - alpha)
             if relu:
-                _relu_backward_(ds[t][:, :full], acts[t][:, :full])
+                _relu_backward_(ds[t][:, :full[t]], acts[t][:, :full[t]])
                 if alpha != 1.0:
-                    ds[t][:, :full].mul_(alpha)
+                    ds[t][:, :full[t]].mul_(alpha)
             else:
-                ds[t][:, :full].mul_(gains[t][:, :full])
-            if t > 0:  # ∂L/∂h_{t−1} += ∂L/∂pre_t · W
+                ds[t][:, :full[t]].mul_(gains[t][:, :full[t]])
+            sched.zero_padding_(ds[t], t)  # for the weight-gradient products over all rows
+            if t > 0:  # ∂L/∂h_{t−1} += ∂L/∂pre_t · W, running rows only
                 for k0, k1, m in sched.runs[t]:
                     ds[t - 1][k0:k1, :m].baddbmm_(ds[t][k0:k1, :m], w[k0:k1])
         d2 = d.view(k, steps * batch, n)
@@ -209,7 +214,7 @@ class Recurrence(torch.autograd.Function):
         if need_u:
             grad_u = torch.bmm(d2, w_in).view(k, steps, batch, n_in)
             if perm is not None:
-                grad_u = _take_rows(grad_u, ctx.inv)
+                grad_u = take_rows(grad_u, ctx.inv)
         grad_w_in = grad_b = None
         if need_w_in or need_b:
             g_aug = torch.bmm(d2.transpose(1, 2), u_aug)  # [K, N, n_in + 1]: dW_in | db
@@ -224,15 +229,19 @@ class Recurrence(torch.autograd.Function):
         return grad_u, grad_w_in, grad_b, grad_w, None, None, None
 
 
-def _check_lengths(lengths: torch.Tensor | None, k: int, steps: int, batch: int,
-                   device: torch.device) -> torch.Tensor | None:
+def check_lengths(lengths: torch.Tensor | np.ndarray | None, shape: tuple[int, ...],
+                  steps: int, device: torch.device) -> torch.Tensor | None:
+    """``lengths`` as an int64 tensor on ``device`` after checking it: integers of ``shape``
+    ([B] or [K, B]) in [0, steps]. None stays None."""
     if lengths is None:
         return None
     lengths = torch.as_tensor(lengths, device=device)
     if lengths.dtype.is_floating_point or lengths.dtype.is_complex or lengths.dtype == torch.bool:
         raise TypeError(f"lengths must hold integers (valid steps per row), got {lengths.dtype}")
-    if tuple(lengths.shape) != (k, batch):
-        raise ValueError(f"lengths must have shape [K={k}, B={batch}] (one per row), got "
+    if tuple(lengths.shape) != tuple(shape):
+        names = ", ".join(f"{n}={v}" for n, v in zip(("K", "B")[-len(shape):], shape,
+                                                      strict=True))
+        raise ValueError(f"lengths must have shape [{names}] (one per row), got "
                          f"{tuple(lengths.shape)}")
     if lengths.numel() and (int(lengths.min()) < 0 or int(lengths.max()) > steps):
         raise ValueError(f"lengths must lie in [0, T={steps}], got values in "
@@ -266,7 +275,7 @@ def batched_recurrence(
             f"every tensor needs the same model axis K and T >= 1; got u {tuple(u.shape)}, "
             f"w_in {tuple(w_in.shape)}, b {tuple(b.shape)}, w {tuple(w.shape)}"
         )
-    lengths = _check_lengths(lengths, k, steps, batch, u.device)
+    lengths = check_lengths(lengths, (k, batch), steps, u.device)
     return Recurrence.apply(u, w_in, b, w, lengths, alpha, activation)
 
 
@@ -281,11 +290,10 @@ def recurrence(
 ) -> torch.Tensor:
     """Hidden states [T, B, N] of one RNN for inputs u [T, B, n_in]: ``batched_recurrence``
     with K = 1. w_in [N, n_in], b [N], w [N, N], lengths [B] or None."""
+    if u.dim() != 3:
+        raise ValueError(f"expected u [T, B, n_in], got {tuple(u.shape)}")
+    lengths = check_lengths(lengths, (u.shape[1],), u.shape[0], u.device)
     if lengths is not None:
-        lengths = torch.as_tensor(lengths, device=u.device)
-        if lengths.dim() != 1:
-            raise ValueError(f"lengths must have shape [B] (valid steps per row), got "
-                             f"{tuple(lengths.shape)}")
         lengths = lengths.unsqueeze(0)
     h = batched_recurrence(u.unsqueeze(0), w_in.unsqueeze(0), b.unsqueeze(0), w.unsqueeze(0),
                            alpha, activation, lengths)

@@ -32,7 +32,7 @@ import torch
 from torch import nn
 
 from bimt.model.geometry import Geometry, Grid1D, Grid2D, geometry_from_dict
-from bimt.model.recurrence import ACTIVATIONS, recurrence
+from bimt.model.recurrence import ACTIVATIONS, check_lengths, recurrence, sort_by_length
 
 INITS = ("identity_ortho", "orthogonal", "identity", "uniform")
 
@@ -151,11 +151,24 @@ class SpatialRNN(nn.Module):
             )
         steps, batch, _ = inputs.shape
         n = self.n_hidden
+        lengths = check_lengths(lengths, (batch,), steps, inputs.device)
+        order = inverse = None
+        if lengths is not None:
+            # Rows in descending length order, so the running rows of each step are a prefix;
+            # sorting the inputs and un-sorting the (narrow) logits is cheaper than doing it
+            # to the hidden states inside the recurrence.
+            order, inverse = sort_by_length(lengths.unsqueeze(0))
+            if order is not None:
+                inputs, lengths = inputs.index_select(1, order[0]), lengths[order[0]]
         # One autograd node: all input drives in one product, then the sequential recurrence.
         hidden = recurrence(inputs, self.w_in, self.b_rec, self.w_rec, self.alpha, self.activation,
                             lengths)
         logits = torch.addmm(self.b_out, hidden.view(steps * batch, n), self.w_out.t())
         logits = logits.view(steps, batch, self.n_out)
+        if order is not None:
+            logits = logits.index_select(1, inverse[0])
+            if return_hidden:
+                hidden = hidden.index_select(1, inverse[0])
         return (logits, hidden) if return_hidden else logits
 
     def spec(self) -> dict[str, Any]:

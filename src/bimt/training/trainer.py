@@ -78,7 +78,9 @@ def train_step(
     from bimt.model import connection_cost
 
     optimizer.zero_grad(set_to_none=True)
-    logits = model(batch.inputs)
+    # lengths: padded steps are skipped (they carry no loss and cannot affect valid steps);
+    # a batch-like object without ``length`` runs every step
+    logits = model(batch.inputs, lengths=getattr(batch, "length", None))
     ce = masked_cross_entropy(logits, batch.labels, batch.mask, fix_weight)
     if lam > 0.0:
         cost = connection_cost(model, A)
