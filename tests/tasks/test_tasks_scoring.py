@@ -25,9 +25,17 @@ def test_perfect_logits_score_one(modcog, batch):
     logits = torch.from_numpy(one_hot_logits(batch.labels.numpy()))
     acc, strict = modcog.accuracy(logits, batch), modcog.strict_accuracy(logits, batch)
     present = {modcog.task_names[i] for i in np.unique(batch.task.numpy())}
-    assert set(acc) == present == set(strict)  # absent tasks are absent
-    assert len(present) < len(modcog.task_names)
+    assert set(acc) == present == set(strict)
     assert all(v == 1.0 for v in acc.values()) and all(v == 1.0 for v in strict.values())
+
+
+def test_tasks_absent_from_the_batch_are_absent_from_the_scores(modcog):
+    some = modcog.task_names[:5]
+    batch = modcog.sample(50, seed=3, tasks=some)
+    logits = torch.from_numpy(one_hot_logits(batch.labels.numpy()))
+    assert set(modcog.accuracy(logits, batch)) == set(some) == set(
+        modcog.strict_accuracy(logits, batch)
+    )
 
 
 def test_fixation_break_fails_strict_only(modcog, batch):
