@@ -51,21 +51,20 @@ def _med_min(times: list[float]) -> tuple[float, float]:
     return statistics.median(times), min(times)
 
 
-def _step_flops(running: float | None = None) -> float:
+def _step_flops(rows: float | None = None, running: float | None = None) -> float:
     """Matmul FLOPs of one training step (2 per multiply-add); elementwise work not counted.
 
-    ``running``: rows the per-step products cover over t >= 1 (with lengths: the running
-    rows; default (T − 1)·B, every row). dW is one product over all (T − 1)·B rows either way.
+    ``rows``: row-steps computed (with lengths: the valid ones, P; default T·B); ``running``:
+    row-steps at t >= 1 (with lengths P − r_0; default (T − 1)·B).
     """
-    tb = STEPS * BATCH
-    input_proj = 2 * tb * N_IN * N  # forward; backward only needs dW_in (inputs need no grad)
-    recurrent = 2 * (STEPS - 1) * BATCH * N * N  # forward h W^T for t >= 1
-    per_step = recurrent if running is None else 2 * running * N * N
-    readout = 2 * tb * N * N_OUT
+    rows = STEPS * BATCH if rows is None else rows
+    running = (STEPS - 1) * BATCH if running is None else running
+    input_proj = 2 * rows * (N_IN + 1) * N  # forward; backward needs [dW_in | db] only
+    recurrent = 2 * running * N * N  # forward h W^T for t >= 1
+    readout = 2 * rows * N * N_OUT
     return (
-        input_proj * 2  # forward + dW_in
-        + per_step * 2  # forward, δ propagation
-        + recurrent  # dW
+        input_proj * 2  # forward + [dW_in | db]
+        + recurrent * 3  # forward, δ propagation, dW
         + readout * 3  # forward, dH, dW_out
     )
 
@@ -74,8 +73,8 @@ def _step_matmuls() -> list[tuple[tuple[int, int], tuple[int, int], int]]:
     """(a shape, b shape, count) of every matmul in one step, as the fast path issues them."""
     tb = STEPS * BATCH
     return [
-        ((tb, N_IN), (N_IN, N), 1),  # input projection
-        ((N, tb), (tb, N_IN), 1),  # dW_in
+        ((tb, N_IN + 1), (N_IN + 1, N), 1),  # input projection, bias folded in
+        ((N, tb), (tb, N_IN + 1), 1),  # [dW_in | db]
         ((BATCH, N), (N, N), 2 * (STEPS - 1)),  # forward recurrence + δ propagation
         ((N, (STEPS - 1) * BATCH), ((STEPS - 1) * BATCH, N), 1),  # dW in one product
         ((tb, N), (N, N_OUT), 1),  # readout
@@ -137,15 +136,13 @@ def _train_step_fn(forward: Callable, batches: list, lam: float = 0.0, fused: bo
     return step
 
 
-def _row_steps(batches: list) -> tuple[float, float, float]:
-    """Mean over batches of (T, mean trial length, sum over t >= 1 of running rows)."""
+def _row_steps(batches: list) -> tuple[float, float, float, float]:
+    """Mean over batches of (T, mean trial length, valid row-steps, valid row-steps at t >= 1)."""
     t = statistics.mean(b.inputs.shape[0] for b in batches)
     mean_len = statistics.mean(float(b.length.mean()) for b in batches)
-    running = statistics.mean(
-        float(sum(int((b.length > s).sum()) for s in range(1, b.inputs.shape[0])))
-        for b in batches
-    )
-    return t, mean_len, running
+    rows = statistics.mean(float(b.length.sum()) for b in batches)
+    running = statistics.mean(float(b.length.sum() - (b.length > 0).sum()) for b in batches)
+    return t, mean_len, rows, running
 
 
 def _interleaved(fns: dict[str, Callable[[], None]], repeats: int) -> dict[str, list[float]]:
@@ -184,11 +181,10 @@ def main() -> None:
 
     # --- training step -------------------------------------------------------------------
     batches = _cog20_batches(args.batches)
-    t_mean, len_mean, running = _row_steps(batches)
+    t_mean, len_mean, rows, running = _row_steps(batches)
     assert t_mean == STEPS, f"cog20 batches of {BATCH} are {t_mean} steps long, not {STEPS}"
     print(f"{args.batches} cog20 batches: T = {t_mean:g}, mean trial {len_mean:.2f} steps, "
-          f"padding {1 - len_mean / t_mean:.1%} of row-steps; per-step products cover "
-          f"{running / ((STEPS - 1) * BATCH):.1%} of the rows with lengths")
+          f"padding {1 - len_mean / t_mean:.1%} of row-steps (skipped with lengths)")
     call = SpatialRNN.__call__
     raw = _interleaved(
         {
@@ -202,7 +198,7 @@ def main() -> None:
         args.repeats,
     )
     st = {k: _med_min(v) for k, v in raw.items()}
-    flops, dense_flops = _step_flops(running), _step_flops()
+    flops, dense_flops = _step_flops(rows, running), _step_flops()
     rate_mm_shapes = _matmul_rate_at_step_shapes(args.repeats)
     rate_mm_square = _matmul_rate_square(2048, max(5, args.repeats // 3))
     print("\n## training step (forward + backward + Adam): median (min) over repeats, ms")

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 import torch
 
 from bimt.model import SpatialRNN
-from bimt.model.recurrence import batched_recurrence, check_lengths, sort_by_length, take_rows
+from bimt.model.packing import Packing, check_lengths, group_by_lengths, stack_groups
+from bimt.model.recurrence import packed_recurrence
 
 PARAMS = ("w_in", "w_rec", "b_rec", "w_out", "b_out")
 
@@ -77,17 +78,21 @@ class StackedRNN:
         if k != len(self.active):
             raise ValueError(f"inputs hold {k} members but the stack holds {len(self.active)}")
         lengths = check_lengths(lengths, (k, batch), steps, inputs.device)
-        order = inverse = None
-        if lengths is not None:  # sorted as SpatialRNN.forward sorts each member's rows
-            order, inverse = sort_by_length(lengths)
-            if order is not None:
-                inputs, lengths = take_rows(inputs, order), lengths.gather(1, order)
-        hidden = batched_recurrence(inputs, s["w_in"], s["b_rec"], s["w_rec"], self.alpha,
-                                    self.activation, lengths)
-        n = hidden.shape[-1]
-        logits = torch.baddbmm(s["b_out"].unsqueeze(1), hidden.view(k, steps * batch, n),
-                               s["w_out"].transpose(1, 2)).view(k, steps, batch, -1)
-        return logits if order is None else take_rows(logits, inverse)
+        # Members with equal sorted lengths share one packed call; each other member runs in
+        # its own, so every member's products have the shapes SpatialRNN.forward gives it.
+        groups = [list(range(k))] if lengths is None else group_by_lengths(lengths)
+        parts = []
+        for g in groups:
+            def sel(x: torch.Tensor, g: list[int] = g) -> torch.Tensor:
+                return x if len(groups) == 1 else x[g]
+
+            pk = Packing.of(None if lengths is None else sel(lengths), len(g), steps, batch)
+            hidden = packed_recurrence(pk.pack(sel(inputs)), sel(s["w_in"]), sel(s["b_rec"]),
+                                       sel(s["w_rec"]), pk, self.alpha, self.activation)
+            b_out = sel(s["b_out"])
+            logits = torch.baddbmm(b_out.unsqueeze(1), hidden, sel(s["w_out"]).transpose(1, 2))
+            parts.append(pk.unpack(logits, fill=b_out))
+        return stack_groups(parts, groups)
 
     def connection_cost(self, factor: torch.Tensor) -> torch.Tensor:
         """[K] eq. 2 per active member; ``factor`` [K, N, N] is 1 + A_k·D (ones for A = 0)."""

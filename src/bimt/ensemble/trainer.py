@@ -14,19 +14,19 @@ the stack; the others go on.
 
 What "the same as trained alone" means (tests/ensemble/test_ensemble_equivalence.py): on CPU
 in float32 a member's weights, swaps and evaluation metrics equal those of ``bimt.train`` on
-the same config bit for bit, because every batched product runs the same BLAS kernel per member
-as the single product and the rest is elementwise; at each step members whose running prefixes
-(rows not yet past their length) are equal share one product, the others get one each, so every
-member's product has the shape it has alone (the logged training-loss means are sums in
-another order: equal to ~1e-7 relative). Not guaranteed, though seen equal in the tests: members
-whose trials are shorter than another member's are zero-padded, which lengthens the gradient
-reductions over T·B and may change their blocking, and products under 400 multiply-adds go
-through torch's plain loop. Such a difference starts at float rounding (~1e-7 relative); Adam
-carries it forward, the recurrence amplifies it over training, and a relocation decision near a
-tie could flip on it — then the member is a different, equally valid run. At batch 64 on cog20
-every batch is 32 steps long, so padding does not occur in practice. On a GPU, batched and
-single kernels differ (and cuBLAS picks algorithms by shape), so expect agreement to float
-tolerance, not bits.
+the same config bit for bit. The recurrence is the single network's own code
+(``bimt.model.recurrence``, K = 1 there); members whose batches have equal sorted lengths share
+one packed call, the others run in calls of their own, so every member's products have the
+shapes they have alone, and ``bmm`` runs the same BLAS kernel per entry as ``mm``; the rest is
+elementwise. (The logged training-loss means are sums in another order: equal to ~1e-7
+relative.) Not guaranteed, though seen equal in the tests: the read-out is ``baddbmm`` here and
+``addmm`` alone, and torch computes batched products under 400 multiply-adds with its own plain
+loop instead of BLAS (toy sizes only). Such a difference starts at float rounding (~1e-7
+relative); Adam carries it forward, the recurrence amplifies it over training, and a relocation
+decision near a tie could flip on it — then the member is a different, equally valid run.
+Padding a member's batch to a longer T does not matter: only valid row-steps are computed. On a
+GPU, batched and single kernels differ (and cuBLAS picks algorithms by shape), so expect
+agreement to float tolerance, not bits.
 """
 
 from __future__ import annotations

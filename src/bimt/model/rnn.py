@@ -32,7 +32,8 @@ import torch
 from torch import nn
 
 from bimt.model.geometry import Geometry, Grid1D, Grid2D, geometry_from_dict
-from bimt.model.recurrence import ACTIVATIONS, check_lengths, recurrence, sort_by_length
+from bimt.model.packing import Packing, check_lengths
+from bimt.model.recurrence import ACTIVATIONS, packed_recurrence
 
 INITS = ("identity_ortho", "orthogonal", "identity", "uniform")
 
@@ -142,7 +143,7 @@ class SpatialRNN(nn.Module):
         ``bimt.model.recurrence``): there the hidden state is 0 and the logits are ``b_out``,
         and gradients arriving at them are ignored. On valid steps the outputs, and the
         gradients of a loss over valid steps only, equal those without ``lengths`` up to float
-        rounding (rows are reordered internally).
+        rounding (only the valid row-steps are computed, packed: ``bimt.model.packing``).
         """
         if inputs.dim() != 3 or inputs.shape[-1] != self.n_in or inputs.shape[0] < 1:
             raise ValueError(
@@ -150,25 +151,17 @@ class SpatialRNN(nn.Module):
                 f"got {tuple(inputs.shape)}"
             )
         steps, batch, _ = inputs.shape
-        n = self.n_hidden
         lengths = check_lengths(lengths, (batch,), steps, inputs.device)
-        order = inverse = None
-        if lengths is not None:
-            # Rows in descending length order, so the running rows of each step are a prefix;
-            # sorting the inputs and un-sorting the (narrow) logits is cheaper than doing it
-            # to the hidden states inside the recurrence.
-            order, inverse = sort_by_length(lengths.unsqueeze(0))
-            if order is not None:
-                inputs, lengths = inputs.index_select(1, order[0]), lengths[order[0]]
-        # One autograd node: all input drives in one product, then the sequential recurrence.
-        hidden = recurrence(inputs, self.w_in, self.b_rec, self.w_rec, self.alpha, self.activation,
-                            lengths)
-        logits = torch.addmm(self.b_out, hidden.view(steps * batch, n), self.w_out.t())
-        logits = logits.view(steps, batch, self.n_out)
-        if order is not None:
-            logits = logits.index_select(1, inverse[0])
-            if return_hidden:
-                hidden = hidden.index_select(1, inverse[0])
+        # Valid row-steps only, packed step-major (bimt.model.packing); without lengths the
+        # packing is a plain view. One autograd node for input drives and recurrence.
+        pk = Packing.of(None if lengths is None else lengths.unsqueeze(0), 1, steps, batch)
+        hidden = packed_recurrence(pk.pack(inputs.unsqueeze(0)), self.w_in.unsqueeze(0),
+                                   self.b_rec.unsqueeze(0), self.w_rec.unsqueeze(0), pk,
+                                   self.alpha, self.activation).squeeze(0)  # a view: no copy
+        logits = torch.addmm(self.b_out, hidden, self.w_out.t())
+        logits = pk.unpack(logits.unsqueeze(0), fill=self.b_out.unsqueeze(0)).squeeze(0)
+        if return_hidden:
+            hidden = pk.unpack(hidden.unsqueeze(0)).squeeze(0)
         return (logits, hidden) if return_hidden else logits
 
     def spec(self) -> dict[str, Any]:
