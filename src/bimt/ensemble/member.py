@@ -1,16 +1,14 @@
 """One member of an ensemble: its run directory, model, optimizer, counters and bookkeeping.
 
-Everything here mirrors ``bimt.training.trainer._train`` for one network, with the same helper
-functions, so that a member's directory is indistinguishable from a run trained alone: the same
-files in the same formats, written at the same steps (config.json, model.json, metrics.jsonl,
-snapshots/, checkpoint/, model.safetensors, summary.json last).
+Everything here mirrors ``bimt.training.trainer`` for one network, with the same bookkeeping
+(``bimt.training.bookkeeping``), so that a member's directory is indistinguishable from a run
+trained alone: the same files in the same formats, written at the same steps (config.json,
+model.json, metrics.jsonl, snapshots/, checkpoint/, model.safetensors, summary.json last).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import socket
 import time
 import traceback
@@ -22,35 +20,25 @@ import torch
 
 from bimt.model import SpatialRNN, relocate
 from bimt.training import Run, TrainConfig, TrainingDiverged, load_run
-from bimt.training.atomic import (
-    append_line,
-    write_json_atomic,
-    write_safetensors_atomic,
-    write_text_atomic,
+from bimt.training.atomic import write_json_atomic, write_safetensors_atomic
+from bimt.training.bookkeeping import (
+    NonFinite,
+    count_step,
+    diverged_message,
+    due,
+    final_row,
+    fresh_counters,
+    log_metrics,
+    start_files,
+    summary,
+    trim_metrics,
 )
 from bimt.training.builders import build_model, task_list
 from bimt.training.checkpoint import load_checkpoint, save_checkpoint
-from bimt.training.evaluation import evaluate, make_eval_set, network_stats
-from bimt.training.rundir import (
-    CHECKPOINT_DIR,
-    CONFIG_FILE,
-    METRICS_FILE,
-    MODEL_FILE,
-    MODEL_SPEC_FILE,
-    SUMMARY_FILE,
-    prepare_run_dir,
-    read_metrics,
-)
+from bimt.training.evaluation import make_eval_set
+from bimt.training.rundir import CHECKPOINT_DIR, MODEL_FILE, SUMMARY_FILE, prepare_run_dir
 from bimt.training.schedule import lam_at
-from bimt.training.snapshots import SNAPSHOT_DIR, write_snapshot
-from bimt.training.trainer import (
-    NonFinite,
-    _diverged_message,
-    _due,
-    _fresh_counters,
-    _summary,
-    _window_mean,
-)
+from bimt.training.snapshots import write_snapshot
 
 # The failure record a sweep writes for a run (bimt.sweep.execute.write_error), same keys.
 ERROR_FILE = "error.json"
@@ -67,7 +55,7 @@ class Member:
     model: SpatialRNN | None = None
     optimizer: torch.optim.Optimizer | None = None
     start: int = 0
-    counters: dict[str, Any] = field(default_factory=_fresh_counters)
+    counters: dict[str, Any] = field(default_factory=fresh_counters)
     tasks: list[str] = field(default_factory=list)
     eval_set: dict[str, Any] = field(default_factory=dict)
     last_row: dict[str, Any] | None = None
@@ -102,15 +90,9 @@ def open_member(index: int, config: TrainConfig, out: Path, suite: Any, *,
         m.start, m.counters = int(info["step"]), info["counters"]
         m.last_ckpt = m.start
         m.elapsed0 = float(m.counters["elapsed_s"])
-        kept = [r for r in read_metrics(out) if r["step"] <= m.start]
-        write_text_atomic(out / METRICS_FILE, "".join(json.dumps(r) + "\n" for r in kept))
+        trim_metrics(out, m.start)
     else:
-        out.mkdir(parents=True, exist_ok=True)
-        for stale in (METRICS_FILE, SUMMARY_FILE, MODEL_FILE):
-            (out / stale).unlink(missing_ok=True)
-        shutil.rmtree(out / SNAPSHOT_DIR, ignore_errors=True)
-        write_json_atomic(out / CONFIG_FILE, config.to_dict())
-        write_json_atomic(out / MODEL_SPEC_FILE, model.spec())
+        start_files(out, config, model)
     m.tasks = task_list(config, suite)
     m.eval_set = make_eval_set(suite, config.eval_trials, config.seed, m.tasks)
     from bimt.ensemble.stacked import cost_factor
@@ -120,24 +102,10 @@ def open_member(index: int, config: TrainConfig, out: Path, suite: Any, *,
 
 
 def log_eval(m: Member, suite: Any, done: int, elapsed: float) -> dict[str, Any]:
-    """Evaluate the member and append its metrics line (the single trainer's row, key order)."""
-    assert m.model is not None
-    cfg = m.config
-    row: dict[str, Any] = {
-        "step": done,
-        "lam": lam_at(max(done - 1, 0), cfg.steps, cfg.lam, cfg.schedule),
-        "train_loss": _window_mean(m.counters, "window_loss"),
-        "train_ce": _window_mean(m.counters, "window_ce"),
-    }
-    row.update(evaluate(m.model, suite, m.eval_set, fix_weight=cfg.fix_weight))
-    row.update(network_stats(m.model, cfg.A))
-    row["swaps"] = m.counters["swaps"]
-    row["train_time_s"] = m.counters["train_time_s"]
-    row["elapsed_s"] = elapsed
-    m.counters.update(window_loss=0.0, window_ce=0.0, window_steps=0)
-    append_line(m.out / METRICS_FILE, json.dumps(row))
-    m.last_row = row
-    return row
+    """Evaluate the member and append its metrics line (the single trainer's row)."""
+    m.last_row = log_metrics(m.out, m.config, m.model, suite, m.eval_set, m.counters, done,
+                             elapsed)
+    return m.last_row
 
 
 def begin(m: Member, suite: Any, elapsed: float) -> None:
@@ -158,15 +126,12 @@ def after_step(m: Member, suite: Any, done: int, loss: float, ce: float, shared_
     if cfg.swap_every > 0 and done % cfg.swap_every == 0:
         m.counters["swaps"] += int(relocate(m.model, m.optimizer, top_k=cfg.top_k,
                                             permute_optimizer=cfg.permute_optimizer))
-    m.counters["train_time_s"] += shared_time + time.perf_counter() - t0
-    m.counters["window_loss"] += loss
-    m.counters["window_ce"] += ce
-    m.counters["window_steps"] += 1
-    if _due(done, cfg.eval_every, cfg.steps):
+    count_step(m.counters, loss, ce, shared_time + time.perf_counter() - t0)
+    if due(done, cfg.eval_every, cfg.steps):
         log_eval(m, suite, done, elapsed_fn())
-    if cfg.snapshot_every > 0 and _due(done, cfg.snapshot_every, cfg.steps):
+    if cfg.snapshot_every > 0 and due(done, cfg.snapshot_every, cfg.steps):
         write_snapshot(m.out, done, m.model)
-    if _due(done, cfg.checkpoint_every, cfg.steps):
+    if due(done, cfg.checkpoint_every, cfg.steps):
         m.counters["elapsed_s"] = elapsed_fn()
         save_checkpoint(m.out / CHECKPOINT_DIR, step=done, model=m.model,
                         optimizer=m.optimizer, counters=m.counters)
@@ -179,7 +144,7 @@ def diverge(m: Member, quantity: str, value: float, step: int) -> None:
     The directory is left as the single trainer leaves it (last good checkpoint intact); the
     record has the keys of the sweep's failure record, so ``bimt sweep status`` reads it.
     """
-    message = _diverged_message(NonFinite(quantity, value), step, m.config, m.out, m.last_ckpt)
+    message = diverged_message(NonFinite(quantity, value), step, m.config, m.out, m.last_ckpt)
     try:  # raised and caught so that the record carries a real traceback, like the sweep's
         raise TrainingDiverged(message)
     except TrainingDiverged as raised:
@@ -202,13 +167,8 @@ def finish(m: Member, suite: Any, elapsed: float) -> Run:
     """Final metrics line if needed, final weights, then summary.json (the commit point)."""
     cfg = m.config
     if m.last_row is None:  # resumed from the final checkpoint: the final row is on disk
-        rows = read_metrics(m.out)
-        if rows and rows[-1]["step"] == cfg.steps:
-            m.last_row = rows[-1]
-        else:
-            log_eval(m, suite, cfg.steps, elapsed)
-    assert m.last_row is not None
+        m.last_row = final_row(m.out, cfg.steps) or log_eval(m, suite, cfg.steps, elapsed)
     write_safetensors_atomic(m.out / MODEL_FILE, m.model.state_dict())
-    write_json_atomic(m.out / SUMMARY_FILE, _summary(cfg, m.last_row, m.counters, elapsed))
+    write_json_atomic(m.out / SUMMARY_FILE, summary(cfg, m.last_row, m.counters, elapsed))
     m.status = "finished"
     return load_run(m.out)

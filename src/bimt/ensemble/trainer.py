@@ -43,6 +43,7 @@ from bimt.ensemble.member import Member, after_step, begin, diverge, finish, ope
 from bimt.ensemble.packing import EnsembleError, check_compatible
 from bimt.ensemble.stacked import StackedRNN
 from bimt.training import Run, TrainConfig, load_run
+from bimt.training.bookkeeping import torch_threads
 from bimt.training.builders import build_suite
 from bimt.training.progress import TrainProgress
 from bimt.training.seeds import derive
@@ -81,16 +82,8 @@ def train_ensemble(
         dup = next(p for p in outs if resolved.count(p.resolve()) > 1)
         raise EnsembleError(f"run directory {dup} is given more than once; each member needs "
                             f"its own directory")
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
-                                or threads < 1):
-        raise ValueError(f"threads must be None or an integer >= 1, got {threads!r}")
-    previous = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         return _train_ensemble(configs, outs, resume=resume, progress=progress)
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _train_ensemble(configs: list[TrainConfig], outs: list[Path], *, resume: bool,

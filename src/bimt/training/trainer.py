@@ -10,8 +10,6 @@ not restore, so a resumed run ends with the same weights as an uninterrupted one
 
 from __future__ import annotations
 
-import json
-import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -20,41 +18,39 @@ from typing import Any
 
 import torch
 
-from bimt.training.atomic import (
-    append_line,
-    write_json_atomic,
-    write_safetensors_atomic,
-    write_text_atomic,
+from bimt.training.atomic import write_json_atomic, write_safetensors_atomic
+from bimt.training.bookkeeping import (
+    NonFinite,
+    count_step,
+    diverged_message,
+    due,
+    final_row,
+    fresh_counters,
+    log_metrics,
+    start_files,
+    summary,
+    torch_threads,
+    trim_metrics,
 )
 from bimt.training.builders import build_model, build_suite, task_list
 from bimt.training.checkpoint import load_checkpoint, save_checkpoint
 from bimt.training.config import TrainConfig
 from bimt.training.errors import TrainingDiverged
-from bimt.training.evaluation import evaluate, make_eval_set, masked_cross_entropy, network_stats
+from bimt.training.evaluation import make_eval_set, masked_cross_entropy
 from bimt.training.progress import TrainProgress
 from bimt.training.rundir import (
     CHECKPOINT_DIR,
-    CONFIG_FILE,
-    METRICS_FILE,
     MODEL_FILE,
-    MODEL_SPEC_FILE,
     SUMMARY_FILE,
     Run,
     load_run,
     prepare_run_dir,
-    read_metrics,
 )
 from bimt.training.schedule import lam_at
 from bimt.training.seeds import derive
 from bimt.training.snapshots import SNAPSHOT_DIR, write_snapshot
 
-
-class NonFinite(ArithmeticError):
-    """Raised by ``train_step``; the loop turns it into TrainingDiverged with context."""
-
-    def __init__(self, quantity: str, value: float) -> None:
-        super().__init__(f"{quantity} is {value}")
-        self.quantity, self.value = quantity, value
+__all__ = ["NonFinite", "StepResult", "train", "train_step"]
 
 
 @dataclass(frozen=True)
@@ -100,15 +96,6 @@ def train_step(
     return StepResult(loss=float(loss.detach()), ce=float(ce.detach()), cost=float(cost.detach()))
 
 
-def _fresh_counters() -> dict[str, Any]:
-    return {"swaps": 0, "elapsed_s": 0.0, "train_time_s": 0.0,
-            "window_loss": 0.0, "window_ce": 0.0, "window_steps": 0}
-
-
-def _due(done: int, every: int, steps: int) -> bool:
-    return done == steps or (every > 0 and done % every == 0)
-
-
 def train(
     config: TrainConfig,
     out_dir: str | Path,
@@ -127,16 +114,8 @@ def train(
     ConfigError for a config the suite cannot use, TrainingDiverged on a NaN/inf loss or
     weight.
     """
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
-                                or threads < 1):
-        raise ValueError(f"threads must be None or an integer >= 1, got {threads!r}")
-    previous = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         return _train(config, Path(out_dir), resume=resume, progress=progress)
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _train(config: TrainConfig, out: Path, *, resume: bool, progress: bool) -> Run:
@@ -153,7 +132,7 @@ def _train(config: TrainConfig, out: Path, *, resume: bool, progress: bool) -> R
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     ckpt_dir = out / CHECKPOINT_DIR
 
-    counters = _fresh_counters()
+    counters = fresh_counters()
     start = 0
     if state == "resume":
         # Temp files of writes a crash interrupted; the files they were to replace are intact.
@@ -162,16 +141,9 @@ def _train(config: TrainConfig, out: Path, *, resume: bool, progress: bool) -> R
                 tmp.unlink(missing_ok=True)
         info = load_checkpoint(ckpt_dir, model, optimizer)
         start, counters = int(info["step"]), info["counters"]
-        # Evaluations after the checkpoint are redone; keep the file free of duplicates.
-        kept = [r for r in read_metrics(out) if r["step"] <= start]
-        write_text_atomic(out / METRICS_FILE, "".join(json.dumps(r) + "\n" for r in kept))
+        trim_metrics(out, start)  # evaluations after the checkpoint are redone
     else:
-        out.mkdir(parents=True, exist_ok=True)
-        for stale in (METRICS_FILE, SUMMARY_FILE, MODEL_FILE):
-            (out / stale).unlink(missing_ok=True)
-        shutil.rmtree(out / SNAPSHOT_DIR, ignore_errors=True)
-        write_json_atomic(out / CONFIG_FILE, config.to_dict())
-        write_json_atomic(out / MODEL_SPEC_FILE, model.spec())
+        start_files(out, config, model)
 
     tasks = task_list(config, suite)
     eval_set = make_eval_set(suite, config.eval_trials, config.seed, tasks)
@@ -182,20 +154,7 @@ def _train(config: TrainConfig, out: Path, *, resume: bool, progress: bool) -> R
         return elapsed_at_start + time.perf_counter() - session_start
 
     def log_eval(done: int) -> dict[str, Any]:
-        row: dict[str, Any] = {
-            "step": done,
-            "lam": lam_at(max(done - 1, 0), config.steps, config.lam, config.schedule),
-            "train_loss": _window_mean(counters, "window_loss"),
-            "train_ce": _window_mean(counters, "window_ce"),
-        }
-        row.update(evaluate(model, suite, eval_set, fix_weight=config.fix_weight))
-        row.update(network_stats(model, config.A))
-        row["swaps"] = counters["swaps"]
-        row["train_time_s"] = counters["train_time_s"]
-        row["elapsed_s"] = elapsed()
-        counters.update(window_loss=0.0, window_ce=0.0, window_steps=0)
-        append_line(out / METRICS_FILE, json.dumps(row))
-        return row
+        return log_metrics(out, config, model, suite, eval_set, counters, done, elapsed())
 
     last_row: dict[str, Any] | None = None
     if start == 0:
@@ -216,7 +175,7 @@ def _train(config: TrainConfig, out: Path, *, resume: bool, progress: bool) -> R
                 res = train_step(model, optimizer, batch.to(device), lam=lam, A=config.A,
                                  fix_weight=config.fix_weight, grad_clip=config.grad_clip)
             except NonFinite as exc:
-                raise TrainingDiverged(_diverged_message(exc, s + 1, config, out, last_ckpt)
+                raise TrainingDiverged(diverged_message(exc, s + 1, config, out, last_ckpt)
                                        ) from None
             done = s + 1
             if config.swap_every > 0 and done % config.swap_every == 0:
@@ -224,16 +183,13 @@ def _train(config: TrainConfig, out: Path, *, resume: bool, progress: bool) -> R
 
                 counters["swaps"] += int(relocate(model, optimizer, top_k=config.top_k,
                                                   permute_optimizer=config.permute_optimizer))
-            counters["train_time_s"] += time.perf_counter() - t0
-            counters["window_loss"] += res.loss
-            counters["window_ce"] += res.ce
-            counters["window_steps"] += 1
+            count_step(counters, res.loss, res.ce, time.perf_counter() - t0)
 
-            if _due(done, config.eval_every, config.steps):
+            if due(done, config.eval_every, config.steps):
                 last_row = log_eval(done)
-            if config.snapshot_every > 0 and _due(done, config.snapshot_every, config.steps):
+            if config.snapshot_every > 0 and due(done, config.snapshot_every, config.steps):
                 write_snapshot(out, done, model)
-            if _due(done, config.checkpoint_every, config.steps):
+            if due(done, config.checkpoint_every, config.steps):
                 counters["elapsed_s"] = elapsed()
                 save_checkpoint(ckpt_dir, step=done, model=model, optimizer=optimizer,
                                 counters=counters)
@@ -243,38 +199,8 @@ def _train(config: TrainConfig, out: Path, *, resume: bool, progress: bool) -> R
         bar.close()
 
     if last_row is None:  # resumed from the final checkpoint: the final row is on disk
-        rows = read_metrics(out)
-        last_row = rows[-1] if rows and rows[-1]["step"] == config.steps else log_eval(
-            config.steps)
+        last_row = final_row(out, config.steps) or log_eval(config.steps)
     write_safetensors_atomic(out / MODEL_FILE, model.state_dict())
-    summary = _summary(config, last_row, counters, elapsed())
-    write_json_atomic(out / SUMMARY_FILE, summary)  # last: its presence marks "finished"
+    # last: its presence marks "finished"
+    write_json_atomic(out / SUMMARY_FILE, summary(config, last_row, counters, elapsed()))
     return load_run(out)
-
-
-def _window_mean(counters: dict[str, Any], key: str) -> float | None:
-    n = counters["window_steps"]
-    return counters[key] / n if n else None
-
-
-def _summary(config: TrainConfig, row: dict[str, Any], counters: dict[str, Any],
-             wall: float) -> dict[str, Any]:
-    keys = ("mean_accuracy", "mean_strict_accuracy", "accuracy", "strict_accuracy", "eval_loss",
-            "cost", "wiring_length", "active_connections", "active_recurrent", "swaps")
-    train_time = counters["train_time_s"]
-    return {
-        "steps": config.steps,
-        **{k: row[k] for k in keys},
-        "wall_time_s": wall,
-        "train_time_s": train_time,
-        "steps_per_second": config.steps / train_time if train_time > 0 else None,
-        "config_hash": config.config_hash(),
-    }
-
-
-def _diverged_message(exc: NonFinite, step: int, config: TrainConfig, out: Path,
-                      last_ckpt: int) -> str:
-    kept = (f"the last good checkpoint (step {last_ckpt}) in {out / CHECKPOINT_DIR} is kept"
-            if last_ckpt > 0 else "no checkpoint had been written yet")
-    return (f"training diverged at step {step}: {exc.quantity} is {exc.value}; {kept}. "
-            f"Hint: lower lr (now {config.lr:g}) or lam (now {config.lam:g}), or set grad_clip.")
