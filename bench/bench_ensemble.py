@@ -14,7 +14,7 @@ Written up in BENCHMARKS.md ("Ensembles"). Both measurements in this one run:
    ``train_time_s`` (optimizer steps + relocations), whose ratio is the training-loop speed-up.
 2. Scaling with K: median seconds per member-step of the ensemble's step alone (forward,
    backward, K Adam steps, checks) over ``--scaling-steps`` steps after one warm-up, against
-   the single trainer's ``train_step`` on the same batches.
+   the single trainer's ``train_step`` on the same K batches (mean per step).
 """
 
 from __future__ import annotations
@@ -92,14 +92,19 @@ def scaling(ks: list[int], n_steps: int, threads: int) -> list[tuple[int, float,
                 _step(stack, members, batches, s)
                 times.append(time.perf_counter() - t0)
         ens = statistics.median(times[1:]) / k
+        # The single side steps on the members' own batches (with lengths, a step's work
+        # depends on its batch's trial lengths): mean over the K batches of step s.
         model = build_model(cfgs[0], suite)
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         single = []
         for s in range(n_steps + 1):
-            batch = suite.sample(64, seed=derive(0, "data", s))
-            t0 = time.perf_counter()
-            train_step(model, opt, batch, lam=1e-5, A=1.0)
-            single.append(time.perf_counter() - t0)
+            total = 0.0
+            for c in cfgs:
+                batch = suite.sample(64, seed=derive(c.seed, "data", s))
+                t0 = time.perf_counter()
+                train_step(model, opt, batch, lam=1e-5, A=1.0)
+                total += time.perf_counter() - t0
+            single.append(total / k)
         rows.append((k, ens, statistics.median(single[1:])))
         print(f"  K={k:2d}: ensemble {ens * 1e3:7.2f} ms per member-step, single "
               f"{rows[-1][2] * 1e3:7.2f} ms per step, ratio {rows[-1][2] / ens:5.2f}x",

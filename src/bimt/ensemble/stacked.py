@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import torch
 
 from bimt.model import SpatialRNN
-from bimt.model.packing import Packing, check_lengths, group_by_lengths, stack_groups
+from bimt.model.packing import Packing, check_lengths, group_by_lengths, members, stack_groups
 from bimt.model.recurrence import packed_recurrence
 
 PARAMS = ("w_in", "w_rec", "b_rec", "w_out", "b_out")
@@ -81,18 +81,20 @@ class StackedRNN:
         # Members with equal sorted lengths share one packed call; each other member runs in
         # its own, so every member's products have the shapes SpatialRNN.forward gives it.
         groups = [list(range(k))] if lengths is None else group_by_lengths(lengths)
-        parts = []
+        split = {name: s[name].unbind(0) for name in PARAMS} if len(groups) > 1 else None
+        outs = []
         for g in groups:
-            def sel(x: torch.Tensor, g: list[int] = g) -> torch.Tensor:
-                return x if len(groups) == 1 else x[g]
-
-            pk = Packing.of(None if lengths is None else sel(lengths), len(g), steps, batch)
-            hidden = packed_recurrence(pk.pack(sel(inputs)), sel(s["w_in"]), sel(s["b_rec"]),
-                                       sel(s["w_rec"]), pk, self.alpha, self.activation)
-            b_out = sel(s["b_out"])
-            logits = torch.baddbmm(b_out.unsqueeze(1), hidden, sel(s["w_out"]).transpose(1, 2))
-            parts.append(pk.unpack(logits, fill=b_out))
-        return stack_groups(parts, groups)
+            if split is None:
+                p, u, lens = s, inputs, lengths
+            else:
+                p = {name: members(split[name], g) for name in PARAMS}
+                u, lens = inputs[g], lengths[g]
+            pk = Packing.of(lens, len(g), steps, batch)
+            hidden = packed_recurrence(pk.pack(u), p["w_in"], p["b_rec"], p["w_rec"], pk,
+                                       self.alpha, self.activation)
+            logits = torch.baddbmm(p["b_out"].unsqueeze(1), hidden, p["w_out"].transpose(1, 2))
+            outs.append(pk.unpack(logits, fill=p["b_out"]))
+        return stack_groups(outs, groups)
 
     def connection_cost(self, factor: torch.Tensor) -> torch.Tensor:
         """[K] eq. 2 per active member; ``factor`` [K, N, N] is 1 + A_k·D (ones for A = 0)."""

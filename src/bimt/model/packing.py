@@ -118,6 +118,18 @@ def group_by_lengths(lengths: torch.Tensor) -> list[list[int]]:
     return list(groups.values())
 
 
+def members(parts: Sequence[torch.Tensor], group: Sequence[int]) -> torch.Tensor:
+    """The networks ``group`` of ``parts`` (= ``x.unbind(0)``) as one [len(group), …] tensor.
+
+    Through ``unbind`` rather than indexing the stack per group: the backward of an index or a
+    slice allocates a gradient of the whole stack per group (O(K²) work for K singletons),
+    ``unbind``'s backward stacks the members' gradients once.
+    """
+    if len(group) == 1:
+        return parts[group[0]].unsqueeze(0)
+    return torch.stack([parts[i] for i in group])
+
+
 def stack_groups(parts: Sequence[torch.Tensor], groups: Sequence[Sequence[int]]) -> torch.Tensor:
     """Reassemble per-group results [K_g, …] into [K, …] in network order."""
     if len(parts) == 1:

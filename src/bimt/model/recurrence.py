@@ -36,7 +36,7 @@ import numpy as np
 import torch
 from torch.autograd.function import once_differentiable
 
-from bimt.model.packing import Packing, check_lengths, group_by_lengths, stack_groups
+from bimt.model.packing import Packing, check_lengths, group_by_lengths, members, stack_groups
 
 ACTIVATIONS = ("relu", "softplus", "tanh")
 
@@ -193,13 +193,18 @@ def batched_recurrence(
         )
     lengths = check_lengths(lengths, (k, batch), steps, u.device)
     groups = [list(range(k))] if lengths is None else group_by_lengths(lengths)
-    parts = []
+    split = [x.unbind(0) for x in (w_in, b, w)] if len(groups) > 1 else None  # once: O(K)
+    outs = []
     for g in groups:
-        sel = (lambda x: x) if len(groups) == 1 else (lambda x, g=g: x[g])
-        pk = Packing.of(None if lengths is None else sel(lengths), len(g), steps, batch)
-        h = packed_recurrence(pk.pack(sel(u)), sel(w_in), sel(b), sel(w), pk, alpha, activation)
-        parts.append(pk.unpack(h))
-    return stack_groups(parts, groups)
+        if split is None:
+            params, lens = (w_in, b, w), lengths
+        else:
+            params, lens = tuple(members(x, g) for x in split), lengths[g]
+        pk = Packing.of(lens, len(g), steps, batch)
+        h = packed_recurrence(pk.pack(u if len(groups) == 1 else u[g]), *params, pk, alpha,
+                              activation)
+        outs.append(pk.unpack(h))
+    return stack_groups(outs, groups)
 
 
 def recurrence(
