@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import torch
 
 from bimt.model import SpatialRNN
-from bimt.model.packing import Packing, check_lengths, group_by_lengths, members, stack_groups
+from bimt.model.packing import check_lengths, length_groups, stack_groups
 from bimt.model.recurrence import packed_recurrence
 
 PARAMS = ("w_in", "w_rec", "b_rec", "w_out", "b_out")
@@ -80,19 +80,15 @@ class StackedRNN:
         lengths = check_lengths(lengths, (k, batch), steps, inputs.device)
         # Members with equal sorted lengths share one packed call; each other member runs in
         # its own, so every member's products have the shapes SpatialRNN.forward gives it.
-        groups = [list(range(k))] if lengths is None else group_by_lengths(lengths)
-        split = {name: s[name].unbind(0) for name in PARAMS} if len(groups) > 1 else None
-        outs = []
-        for g in groups:
-            if split is None:
-                p, u, lens = s, inputs, lengths
-            else:
-                p = {name: members(split[name], g) for name in PARAMS}
-                u, lens = inputs[g], lengths[g]
-            pk = Packing.of(lens, len(g), steps, batch)
+        names = ("w_in", "b_rec", "w_rec", "b_out", "w_out")
+        groups, outs = [], []
+        for g, pk, (u, *params) in length_groups(lengths, (inputs, *(s[n] for n in names)),
+                                                 steps, batch):
+            p = dict(zip(names, params, strict=True))
             hidden = packed_recurrence(pk.pack(u), p["w_in"], p["b_rec"], p["w_rec"], pk,
                                        self.alpha, self.activation)
             logits = torch.baddbmm(p["b_out"].unsqueeze(1), hidden, p["w_out"].transpose(1, 2))
+            groups.append(g)
             outs.append(pk.unpack(logits, fill=p["b_out"]))
         return stack_groups(outs, groups)
 

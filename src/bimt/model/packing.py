@@ -11,7 +11,7 @@ PackedSequence, built here for K networks at once and with the sort kept per net
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -128,6 +128,20 @@ def members(parts: Sequence[torch.Tensor], group: Sequence[int]) -> torch.Tensor
     if len(group) == 1:
         return parts[group[0]].unsqueeze(0)
     return torch.stack([parts[i] for i in group])
+
+
+def length_groups(lengths: torch.Tensor | None, tensors: Sequence[torch.Tensor], steps: int,
+                  batch: int) -> Iterator[tuple[list[int], Packing, list[torch.Tensor]]]:
+    """Per group of networks with equal sorted lengths (``group_by_lengths``; all K when
+    ``lengths`` is None): the group, its Packing and each of ``tensors`` [K, …] cut to it."""
+    k = tensors[0].shape[0]
+    groups = [list(range(k))] if lengths is None else group_by_lengths(lengths)
+    if len(groups) == 1:
+        yield groups[0], Packing.of(lengths, k, steps, batch), list(tensors)
+        return
+    split = [x.unbind(0) for x in tensors]  # once for all groups: O(K) backward work
+    for g in groups:
+        yield g, Packing.of(lengths[g], len(g), steps, batch), [members(x, g) for x in split]
 
 
 def stack_groups(parts: Sequence[torch.Tensor], groups: Sequence[Sequence[int]]) -> torch.Tensor:

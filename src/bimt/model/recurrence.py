@@ -36,7 +36,7 @@ import numpy as np
 import torch
 from torch.autograd.function import once_differentiable
 
-from bimt.model.packing import Packing, check_lengths, group_by_lengths, members, stack_groups
+from bimt.model.packing import Packing, check_lengths, length_groups, stack_groups
 
 ACTIVATIONS = ("relu", "softplus", "tanh")
 
@@ -192,18 +192,10 @@ def batched_recurrence(
             f"w_in {tuple(w_in.shape)}, b {tuple(b.shape)}, w {tuple(w.shape)}"
         )
     lengths = check_lengths(lengths, (k, batch), steps, u.device)
-    groups = [list(range(k))] if lengths is None else group_by_lengths(lengths)
-    split = [x.unbind(0) for x in (w_in, b, w)] if len(groups) > 1 else None  # once: O(K)
-    outs = []
-    for g in groups:
-        if split is None:
-            params, lens = (w_in, b, w), lengths
-        else:
-            params, lens = tuple(members(x, g) for x in split), lengths[g]
-        pk = Packing.of(lens, len(g), steps, batch)
-        h = packed_recurrence(pk.pack(u if len(groups) == 1 else u[g]), *params, pk, alpha,
-                              activation)
-        outs.append(pk.unpack(h))
+    groups, outs = [], []
+    for g, pk, (ug, *params) in length_groups(lengths, (u, w_in, b, w), steps, batch):
+        groups.append(g)
+        outs.append(pk.unpack(packed_recurrence(pk.pack(ug), *params, pk, alpha, activation)))
     return stack_groups(outs, groups)
 
 
