@@ -5,31 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+from tiny_configs import tiny
 
 from bimt.training import Run, TrainConfig
 
-TINY = dict(
-    suite="cog20",
-    tasks=("go", "rtgo", "anti"),
-    geometry="1d",
-    n_hidden=16,
-    batch_size=16,
-    steps=60,
-    lr=3e-3,
-    lam=1e-4,
-    swap_every=10,
-    top_k=8,
-    eval_every=20,
-    eval_trials=16,
-    checkpoint_every=20,
-    snapshot_every=20,
-)
-
 TIMED = ("train_time_s", "elapsed_s", "wall_time_s", "steps_per_second")
-
-
-def tiny(**overrides) -> TrainConfig:
-    return TrainConfig.from_dict({**TINY, **overrides})
 
 
 def mixed_configs() -> list[TrainConfig]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from training_helpers import tiny
+from tiny_configs import tiny
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from training_helpers import tiny
+from tiny_configs import tiny
 
 from bimt.training.bookkeeping import (
     NonFinite,

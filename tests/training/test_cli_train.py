@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from training_helpers import tiny
+from tiny_configs import tiny
 from typer.testing import CliRunner
 
 import bimt.training.trainer as trainer

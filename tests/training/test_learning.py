@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from training_helpers import tiny
+from tiny_configs import tiny
 
 from bimt.training import train
 

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 import torch
-from training_helpers import tiny
+from tiny_configs import tiny
 
 import bimt.training.trainer as trainer
 from bimt.training import (

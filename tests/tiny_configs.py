@@ -1,4 +1,5 @@
-"""Tiny training configs for the training tests (a few easy tasks, 16 neurons on a line)."""
+"""Tiny training configs shared by the training and ensemble tests (a few easy tasks, 16
+neurons on a line)."""
 
 from __future__ import annotations
 
