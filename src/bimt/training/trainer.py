@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from bimt.model import connection_cost, relocate
 from bimt.training.atomic import write_json_atomic, write_safetensors_atomic
 from bimt.training.bookkeeping import (
     NonFinite,
@@ -71,8 +72,6 @@ def train_step(
     grad_clip: float | None = None,
 ) -> StepResult:
     """One optimizer step on ``batch``; raises NonFinite before stepping on a NaN/inf loss."""
-    from bimt.model import connection_cost
-
     optimizer.zero_grad(set_to_none=True)
     # lengths: padded steps are skipped (they carry no loss and cannot affect valid steps);
     # a batch-like object without ``length`` runs every step
@@ -179,8 +178,6 @@ def _train(config: TrainConfig, out: Path, *, resume: bool, progress: bool) -> R
                                        ) from None
             done = s + 1
             if config.swap_every > 0 and done % config.swap_every == 0:
-                from bimt.model import relocate
-
                 counters["swaps"] += int(relocate(model, optimizer, top_k=config.top_k,
                                                   permute_optimizer=config.permute_optimizer))
             count_step(counters, res.loss, res.ce, time.perf_counter() - t0)
